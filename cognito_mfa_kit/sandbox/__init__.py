@@ -1,0 +1,79 @@
+"""The embedded Cognito sandbox: moto's cognito-idp, extended so that it fails like the real service.
+
+>>> from cognito_mfa_kit.sandbox import Sandbox
+>>> sandbox = Sandbox.start()           # in-process, on a free loopback port
+>>> sandbox.endpoint_url                # give it to boto3 (endpoint_url=) or the AWS CLI (--endpoint-url)
+>>> sandbox.advance_clock(30)           # the next TOTP step, without waiting
+>>> sandbox.stop()
+
+Knows nothing of the layers above (core, widgets, course).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .clock import CLOCK, SandboxClock
+from .server import SandboxApp, SandboxServer
+
+__all__ = ["Sandbox", "SandboxClock", "CLOCK", "ENV_URL"]
+
+#: The environment variable that names a running sandbox server for every kernel of a course.
+ENV_URL = "COGNITO_MFA_KIT_SANDBOX_URL"
+
+
+class Sandbox:
+    """A running sandbox server (in this process) with its clock."""
+
+    def __init__(self, server: SandboxServer, state: Any = None) -> None:
+        self.server = server
+        self.state = state
+        self.clock: SandboxClock = CLOCK
+
+    @classmethod
+    def start(
+        cls, host: str = "127.0.0.1", port: int = 0, *, state_path: str | None = None
+    ) -> Sandbox:
+        """Start a sandbox server in a background thread; ``port=0`` picks a free port."""
+        state = None
+        after_change = None
+        if state_path is not None:
+            from .state import StateFile
+
+            state = StateFile(state_path)
+            state.load()
+            after_change = state.save
+        server = SandboxServer(host, port, SandboxApp(after_change=after_change)).start()
+        return cls(server, state)
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.server.endpoint_url
+
+    def now(self) -> float:
+        """The sandbox's time (epoch seconds)."""
+        return self.clock.now()
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the sandbox clock forward; returns the new sandbox time."""
+        now = self.clock.advance(seconds)
+        if self.state is not None:
+            self.state.save()
+        return now
+
+    @staticmethod
+    def reset() -> None:
+        """Forget every pool, user and session, and put the clock back to wall time."""
+        from .backend import sandbox_backends
+
+        sandbox_backends.reset()
+        CLOCK.reset()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,78 @@
+"""Which challenge Cognito asks for after the password, decided as the service decides it.
+
+Rules (reference §1.b–§1.e, §2 "Pool MFA config"):
+- pool MFA ``OFF`` → no challenge, whatever the user has set up;
+- the user's enabled factors: TOTP when enabled by preference (or, with MFA required, once a token is verified),
+  SMS when enabled and the pool can send SMS;
+- a preferred factor among them → that challenge; exactly one → that one; two or more and none preferred →
+  ``SELECT_MFA_TYPE`` with ``MFAS_CAN_CHOOSE`` as a JSON string;
+- pool MFA ``ON`` and no factor: SMS_MFA when the pool sends SMS and the user has a phone number, otherwise
+  ``MFA_SETUP`` with ``MFAS_CAN_SETUP`` (a JSON string) listing what the pool lets the user set up;
+- pool MFA ``OPTIONAL`` and no factor → no challenge.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+TOTP = "SOFTWARE_TOKEN_MFA"
+SMS = "SMS_MFA"
+
+
+@dataclass(frozen=True)
+class MfaFacts:
+    """What the decision needs to know about a pool and a user."""
+
+    pool_mfa: str  # OFF | ON | OPTIONAL
+    pool_totp: bool  # SoftwareTokenMfaConfiguration.Enabled
+    pool_sms: bool  # the pool has an SMS configuration
+    totp_verified: bool
+    totp_enabled: bool
+    sms_enabled: bool
+    has_phone: bool
+    preferred: str | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The challenge to issue (None: sign the user in) and its factor-specific parameters."""
+
+    challenge: str | None
+    parameters: dict[str, str]
+
+
+def user_factors(f: MfaFacts) -> list[str]:
+    """The MFA factors Cognito would use for this user, in Cognito's order (SMS first)."""
+    factors = []
+    if f.sms_enabled and f.pool_sms and f.has_phone:
+        factors.append(SMS)
+    # A verified token counts once the user enabled it; with MFA required it is used as soon as it is verified.
+    # Disabling TOTP on the pool later does not stop users who verified a token (reference §2).
+    if f.totp_verified and (f.totp_enabled or f.pool_mfa == "ON"):
+        factors.append(TOTP)
+    return factors
+
+
+def decide(f: MfaFacts) -> Decision:
+    """The next step after a successful first factor."""
+    if f.pool_mfa == "OFF":
+        return Decision(None, {})
+    factors = user_factors(f)
+    if f.preferred in factors:
+        return Decision(f.preferred, {})
+    if len(factors) == 1:
+        return Decision(factors[0], {})
+    if len(factors) > 1:
+        return Decision("SELECT_MFA_TYPE", {"MFAS_CAN_CHOOSE": json.dumps(factors)})
+    if f.pool_mfa == "ON":
+        if f.pool_sms and f.has_phone:
+            # "users with a phone number get SMS_MFA directly" (reference §1.b)
+            return Decision(SMS, {})
+        can_setup = []
+        if f.pool_sms:
+            can_setup.append(SMS)
+        if f.pool_totp:
+            can_setup.append(TOTP)
+        return Decision("MFA_SETUP", {"MFAS_CAN_SETUP": json.dumps(can_setup)})
+    return Decision(None, {})

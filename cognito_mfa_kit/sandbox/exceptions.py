@@ -1,0 +1,27 @@
+"""Cognito exceptions that moto does not define, with the service's own names."""
+
+from __future__ import annotations
+
+from moto.core.exceptions import JsonRESTError
+
+
+class EnableSoftwareTokenMFAException(JsonRESTError):
+    def __init__(self, message: str = "Code mismatch and fail enable Software Token MFA") -> None:
+        super().__init__("EnableSoftwareTokenMFAException", message)
+
+
+class SoftwareTokenMFANotFoundException(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__("SoftwareTokenMFANotFoundException", message)
+
+
+class PasswordResetRequiredException(JsonRESTError):
+    def __init__(self, message: str = "Password reset required for the user") -> None:
+        super().__init__("PasswordResetRequiredException", message)
+
+
+class TooManyRequestsException(JsonRESTError):
+    """HTTP 400, as Cognito sends it (not 429)."""
+
+    def __init__(self, message: str = "Rate exceeded") -> None:
+        super().__init__("TooManyRequestsException", message)
