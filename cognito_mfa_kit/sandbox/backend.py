@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextvars
 import json
 import secrets
+import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,6 +107,10 @@ class SandboxUserPool(CognitoIdpUserPool):
 
     def __init__(self, account_id: str, region: str, name: str, extended_config: dict[str, Any]):
         super().__init__(account_id, region, name, extended_config)
+        # Pool ids look like Cognito's: <region>_ and nine letters and digits (moto uses 32 hex digits).
+        alphabet = string.ascii_letters + string.digits
+        self.id = f"{region}_" + "".join(secrets.choice(alphabet) for _ in range(9))
+        self.arn = self.arn.rsplit("/", 1)[0] + "/" + self.id
         self.key = PoolKey()
         self.devices = DeviceStore()
         self.auth_times: dict[str, int] = {}  # origin_jti → auth_time, so a refresh keeps the sign-in's time
