@@ -1,0 +1,60 @@
+"""Shared fixtures: one sandbox server per test session, boto3 clients and AWS CLI environments for it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from cognito_mfa_kit.sandbox import Sandbox
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    """A sandbox server in this process, on a free loopback port (its clock moves only forward)."""
+    box = Sandbox.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture()
+def cognito(sandbox: Sandbox):
+    """A plain boto3 cognito-idp client against the sandbox server (no kit layer in between)."""
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=sandbox.endpoint_url,
+        region_name=REGION,
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
+
+
+@pytest.fixture()
+def aws_cli_env(sandbox: Sandbox) -> dict[str, str]:
+    """Environment for running the real AWS CLI against the sandbox (`aws ... --endpoint-url`)."""
+    env = dict(os.environ)
+    env.update(
+        AWS_ACCESS_KEY_ID="sandbox",
+        AWS_SECRET_ACCESS_KEY="sandbox",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_PAGER="",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def aws_cli() -> str:
+    """The AWS CLI of this environment (pip's awscli, installed by `make test`)."""
+    found = shutil.which("aws", path=str(Path(sys.executable).parent)) or shutil.which("aws")
+    if not found:
+        pytest.fail("the AWS CLI is missing: `make test` installs it (pip package awscli)")
+    return found
