@@ -744,7 +744,8 @@ class SandboxBackend(CognitoIdpBackend):
                 # [UNVERIFIED] message: verifying with no associated token.
                 raise SoftwareTokenMFANotFoundException("Software Token MFA does not exist for the user.")
         record = mfa(user)
-        outcome, counter = check_code(secret, code, record.last_counter)
+        # Rule: "already used once" is about one token's codes; a token being verified has had none used yet.
+        outcome, counter = check_code(secret, code, record.last_counter if secret == record.secret else None)
         if outcome is CodeCheck.REUSED:
             raise ExpiredCodeException(REUSED_MESSAGE)
         if outcome is CodeCheck.MISMATCH:
