@@ -35,6 +35,14 @@ class SandboxClock:
             self._offset += seconds
         return self.now()
 
+    def restore(self, offset: float) -> None:
+        """Set the offset to a saved value (when a sandbox reloads its state file)."""
+        offset = float(offset)
+        if not 0 <= offset < float("inf"):
+            raise ValueError("a saved clock offset must be a finite number >= 0")
+        with self._lock:
+            self._offset = offset
+
     def reset(self) -> None:
         """Back to wall-clock time."""
         with self._lock:
