@@ -1,0 +1,80 @@
+"""Sandbox clock controls: "+30 s" (the next TOTP step) and "+3 min" (a session expires)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+
+from .feedback import Action, StatusLine
+
+
+class ClockControls(widgets.VBox):
+    """Buttons that move the sandbox's clock forward; hidden (and inert) unless ``lab.is_sandbox``.
+
+    ``on_advance`` callbacks run after each move (e.g. to redraw countdowns at once).
+    """
+
+    STEPS: tuple[tuple[str, float, str], ...] = (
+        ("+30 s", 30, "cmk-clock-30s"),
+        ("+3 min", 180, "cmk-clock-3min"),
+    )
+
+    def __init__(self, lab: Any) -> None:
+        self.lab = lab
+        self.on_advance: list[Callable[[float], None]] = []
+        self.status = StatusLine()
+        self.time_label = widgets.Label("")
+        self.time_label.add_class("cmk-clock-time")
+        self.buttons: dict[float, widgets.Button] = {}
+        self.actions: dict[float, Action] = {}
+        for label, seconds, css in self.STEPS:
+            button = widgets.Button(description=label, tooltip=f"Move the sandbox clock {label}")
+            button.add_class(css)
+            self.buttons[seconds] = button
+            self.actions[seconds] = Action(button, self.status, self._mover(seconds),
+                                           busy_text="Moving the sandbox clock…")
+        super().__init__([widgets.HBox([widgets.HTML("<b>Sandbox clock</b>"), *self.buttons.values(),
+                                        self.time_label]), self.status])
+        self.add_class("cmk-clock")
+        self.visible = bool(getattr(lab, "is_sandbox", False))
+        if not self.visible:
+            self.layout.display = "none"
+            for button in self.buttons.values():
+                button.disabled = True
+        else:
+            self._show_time()
+
+    def _mover(self, seconds: float) -> Callable[[], str]:
+        def move() -> str:
+            if not self.visible:
+                raise RuntimeError("The clock can only be moved in the sandbox.")
+            self.lab.advance_clock(seconds)
+            self._show_time()
+            for callback in list(self.on_advance):
+                try:
+                    callback(seconds)
+                except Exception:  # a listener must not spoil the move
+                    pass
+            return f"Sandbox clock moved {_human(seconds)} forward."
+        return move
+
+    def advance(self, seconds: float) -> bool:
+        """Move the clock as the matching button would (True on success)."""
+        action = self.actions.get(seconds)
+        return action.trigger() if action is not None else False
+
+    def _show_time(self) -> None:
+        try:
+            now = self.lab.clock.now()
+            offset = now - time.time()
+            self.time_label.value = (f"sandbox time {time.strftime('%H:%M:%S', time.gmtime(now))} UTC "
+                                     f"({offset:+.0f} s from this machine)")
+        except Exception:
+            self.time_label.value = ""
+
+
+def _human(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g} s"

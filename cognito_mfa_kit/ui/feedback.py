@@ -1,0 +1,178 @@
+"""The one shared helper every form uses: a status line and a guarded action.
+
+``StatusLine`` shows what happened in plain words — success, a refused input, or a failed call explained
+from the errors catalogue. ``Action`` runs a button's work so that a callback never raises into the
+notebook, the button shows a busy state while the call runs, and a double click does not submit twice.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import ipywidgets as widgets
+import traitlets
+
+from ..errors import Explanation, explain
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["StatusLine", "Action", "Refused", "explanation_html", "DOUBLE_CLICK_SECONDS", "BUSY"]
+
+#: A second click with unchanged inputs this soon after the first finished is a double click, not a retry.
+DOUBLE_CLICK_SECONDS = 0.75
+BUSY = "…"
+
+_COLOURS = {"ok": "#1b7f3b", "error": "#b3261e", "refused": "#9a6700", "busy": "#555", "info": "#333"}
+
+
+class Refused(ValueError):
+    """An input the form refuses before any call is made (the message says what to change)."""
+
+
+def explanation_html(explanation: Explanation) -> str:
+    """The catalogue's explanation as a small HTML block (every value escaped)."""
+    e = html.escape
+    code = f" <code>{e(explanation.code)}</code>" if explanation.code else ""
+    parts = [f"<div class='cmk-explanation' data-key='{e(explanation.key)}'>",
+             f"<b>{e(explanation.title)}</b>{code}"]
+    if explanation.message:
+        said = f"<code>{e(explanation.operation)}</code> said: " if explanation.operation else ""
+        parts.append(f"<blockquote>{said}<i>{e(explanation.message)}</i></blockquote>")
+    parts += [
+        f"<p><b>What happened.</b> {e(explanation.what_happened)}</p>",
+        f"<p><b>Why.</b> {e(explanation.why)}</p>",
+        f"<p><b>What to do.</b> {e(explanation.what_to_do)}</p>",
+    ]
+    if explanation.reference:
+        parts.append(f"<p><a href='{e(explanation.reference)}' target='_blank' rel='noopener'>Read more</a></p>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+class StatusLine(widgets.HTML):
+    """A status/result line (CSS class ``cmk-status``); ``kind`` says which: idle, busy, ok, info, refused, error."""
+
+    kind = traitlets.Unicode("idle")
+    #: The last failed call's explanation (None after a success or a refused input).
+    explanation = traitlets.Any(None, allow_none=True)
+    text = traitlets.Unicode("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.add_class("cmk-status")
+
+    def _show(self, kind: str, text: str, body: str | None = None) -> None:
+        self.text = text
+        colour = _COLOURS.get(kind, "#333")
+        self.value = body if body is not None else f"<span style='color:{colour}'>{html.escape(text)}</span>"
+        for k in _COLOURS:
+            self.remove_class(f"cmk-status-{k}")
+        self.add_class(f"cmk-status-{kind}")
+        self.kind = kind
+
+    def ok(self, text: str) -> None:
+        self.explanation = None
+        self._show("ok", "✔ " + text)
+
+    def info(self, text: str) -> None:
+        self._show("info", text)
+
+    def busy(self, text: str = "Calling Cognito…") -> None:
+        self._show("busy", text)
+
+    def refuse(self, text: str) -> None:
+        """An input was refused before any call (nothing changed)."""
+        self.explanation = None
+        self._show("refused", "✋ " + text)
+
+    def error(self, exc: BaseException) -> Explanation:
+        """Show ``exc`` explained by the catalogue; returns the explanation."""
+        explanation = explain(exc)
+        self.explanation = explanation
+        text = f"✘ {explanation.title}" + (f" ({explanation.code})" if explanation.code else "")
+        self._show("error", text, f"<div style='color:{_COLOURS['error']}'>{explanation_html(explanation)}</div>")
+        return explanation
+
+    def clear(self) -> None:
+        self.explanation = None
+        self._show("idle", "", "")
+
+
+class Action:
+    """Runs ``work`` when ``button`` is clicked: busy state, errors shown in ``status``, no double submit.
+
+    - While ``work`` runs the button is disabled and reads ``…``; a click that arrives meanwhile is ignored.
+    - A click whose inputs (``inputs()``) are unchanged and that comes within ``DOUBLE_CLICK_SECONDS`` of
+      the previous run's end is a double click (the kernel queues it behind the first) and is ignored.
+    - ``Refused`` shows as a refused input; any other exception is explained from the catalogue. Nothing
+      is raised into the notebook.
+    - ``work`` returns the text of the success message (or None to leave the status alone).
+    """
+
+    def __init__(
+        self,
+        button: widgets.Button,
+        status: StatusLine,
+        work: Callable[[], str | None],
+        *,
+        inputs: Callable[[], Hashable] | None = None,
+        busy_text: str = "Calling Cognito…",
+        on_done: Callable[[bool], None] | None = None,
+    ) -> None:
+        self.button = button
+        self.status = status
+        self.work = work
+        self.inputs = inputs or (lambda: None)
+        self.busy_text = busy_text
+        self.on_done = on_done
+        self.running = False
+        self.runs = 0
+        self._last_end = float("-inf")
+        self._last_inputs: Any = object()
+        button.on_click(lambda _b: self.trigger())
+
+    def trigger(self) -> bool:
+        """Run once (as a click would). Returns True if the work ran and succeeded."""
+        if self.running:
+            return False
+        try:
+            current = self.inputs()
+        except Exception:  # reading the form must not break the click
+            current = object()
+        if current == self._last_inputs and time.monotonic() - self._last_end < DOUBLE_CLICK_SECONDS:
+            return False
+        self.running = True
+        label, disabled = self.button.description, self.button.disabled
+        self.button.disabled = True
+        self.button.description = BUSY
+        self.status.busy(self.busy_text)
+        ok = False
+        try:
+            message = self.work()
+            ok = True
+            if message is not None:
+                self.status.ok(message)
+            elif self.status.kind == "busy":
+                self.status.clear()
+        except Refused as exc:
+            self.status.refuse(str(exc))
+        except Exception as exc:  # a callback never raises into the notebook
+            logger.debug("action failed", exc_info=True)
+            self.status.error(exc)
+        finally:
+            self.runs += 1
+            self.running = False
+            self.button.description = label
+            self.button.disabled = disabled
+            self._last_end = time.monotonic()
+            self._last_inputs = current
+        if self.on_done is not None:
+            try:
+                self.on_done(ok)
+            except Exception as exc:
+                self.status.error(exc)
+        return ok
