@@ -19,7 +19,11 @@ Per-call state travels in botocore's per-call ``context`` dict, so concurrent ca
 don't mix; appends take a lock.
 
 Masking follows the service model's ``sensitive`` trait (``Shape.metadata["sensitive"]``), never
-a list of key names: ``masked(shape, value)``.
+a list of key names: ``masked(shape, value)``. The one refinement: the model also marks two
+*identifiers* sensitive (user names and app client ids, to keep them out of AWS's logs). They are
+not secrets — the seed article prints ``--username Bob`` — so the course shows them
+(:data:`SHOWN_SHAPES`, :data:`SHOWN_KEYS`); every secret (codes, tokens, sessions, passwords,
+client secrets) stays masked.
 """
 
 from __future__ import annotations
@@ -45,6 +49,10 @@ MASK = "........"
 _KEEP = 9  # characters shown at each end of a long secret
 _LONG = 32  # strings longer than this keep their ends; shorter ones are fully starred
 _SHORT_STARS = 8  # at most this many stars, so a password's length is not given away
+#: Shapes marked sensitive that identify rather than prove: shown as they are.
+SHOWN_SHAPES = frozenset({"UsernameType", "ClientIdType"})
+#: Keys of the sensitive parameter maps (AuthParameters, ChallengeResponses) that name rather than prove.
+SHOWN_KEYS = frozenset({"USERNAME", "USER_ID_FOR_SRP", "ANSWER", "DEVICE_KEY"})
 _AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 
 
@@ -74,6 +82,8 @@ def masked(shape: Shape | None, value: Any, *, _sensitive: bool = False) -> Any:
     Members the shape doesn't know are copied unchanged.
     """
     sensitive = _sensitive or bool(shape is not None and shape.metadata.get("sensitive"))
+    if shape is not None and shape.name in SHOWN_SHAPES:
+        sensitive = False
     if isinstance(value, Mapping):
         if shape is not None and shape.type_name == "structure":
             members = shape.members
@@ -81,7 +91,9 @@ def masked(shape: Shape | None, value: Any, *, _sensitive: bool = False) -> Any:
                 k: masked(members.get(k), v, _sensitive=sensitive) for k, v in value.items()
             }
         value_shape = shape.value if shape is not None and shape.type_name == "map" else None
-        return {k: masked(value_shape, v, _sensitive=sensitive) for k, v in value.items()}
+        return {
+            k: masked(value_shape, v, _sensitive=sensitive and k not in SHOWN_KEYS) for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         member = shape.member if shape is not None and shape.type_name == "list" else None
         return [masked(member, v, _sensitive=sensitive) for v in value]
