@@ -1,0 +1,73 @@
+"""The Cognito steps as plain functions: what the widgets and the course call.
+
+Every function takes a :class:`cognito_mfa_kit.connect.Lab` first and calls only ``lab.client`` (so the journal
+records every call). Bad input raises ``ValueError`` naming the field before any call; Cognito's refusals raise
+botocore ``ClientError`` with Cognito's error code (``cognito_mfa_kit.errors.explain`` says what to do). Results
+are small dataclasses whose ``repr`` masks secrets.
+
+Pool (``pool``): ``create_teaching_pool``, ``configure_pool_mfa``, ``update_client``, ``find_kit_pools``,
+``delete_teaching_pool``; clean-up (``cleanup``): ``delete_run``.
+Users (``users``): ``create_user``, ``delete_user``, ``mfa_status``, ``my_mfa_status``, ``generate_password``.
+Sign-in (``signin``): ``sign_in``, ``refresh``, ``sign_out`` → ``Tokens | Challenge``.
+Enrolment (``enrol``): ``associate``, ``verify``, ``authenticator``.
+Preference (``preference``): ``set_preference``, ``admin_set_preference``.
+Challenges (``challenges``): ``respond``, ``complete_mfa_setup``, ``choices``.
+Devices (``devices``): ``confirm_device``, ``remember_device``, ``list_devices``, ``forget_device``,
+``answer_device_challenge``. Recovery (``recovery``): ``reset_lost_device``.
+
+The seed flow:
+
+>>> from cognito_mfa_kit import connect
+>>> from cognito_mfa_kit import flows
+>>> lab = connect()
+>>> pool = flows.create_teaching_pool(lab)
+>>> bob = flows.create_user(lab, pool, "Bob")
+>>> tokens = flows.sign_in(lab, pool, "Bob", bob.password)
+>>> association = flows.associate(lab, access_token=tokens.access_token)
+>>> phone = flows.authenticator(lab, association, account_name="Bob")
+>>> flows.verify(lab, phone.code(), access_token=tokens.access_token, device_name="BobPhone")
+>>> flows.set_preference(lab, tokens.access_token, totp_enabled=True, totp_preferred=True)
+>>> challenge = flows.sign_in(lab, pool, "Bob", bob.password)          # SOFTWARE_TOKEN_MFA
+>>> lab.advance_clock(30)                                                # a code can't be used twice
+>>> tokens = flows.respond(lab, pool, challenge, code=phone.code())
+"""
+
+from __future__ import annotations
+
+from .auth import Challenge, SignInResult, Tokens
+from .challenges import MfaSetupOutcome, choices, complete_mfa_setup, respond
+from .cleanup import delete_run
+from .devices import (
+    DeviceInfo,
+    RememberedDevice,
+    answer_device_challenge,
+    confirm_device,
+    forget_device,
+    list_devices,
+    remember_device,
+)
+from .enrol import Association, Verification, associate, authenticator, verify
+from .pool import (
+    DEFAULT_AUTH_FLOWS,
+    KitPool,
+    TeachingPool,
+    configure_pool_mfa,
+    create_teaching_pool,
+    delete_teaching_pool,
+    find_kit_pools,
+    update_client,
+)
+from .preference import admin_set_preference, set_preference
+from .recovery import reset_lost_device
+from .signin import refresh, sign_in, sign_out
+from .users import MfaStatus, TrainingUser, create_user, delete_user, generate_password, mfa_status, my_mfa_status
+
+__all__ = [
+    "DEFAULT_AUTH_FLOWS", "Association", "Challenge", "DeviceInfo", "KitPool", "MfaSetupOutcome", "MfaStatus",
+    "RememberedDevice", "SignInResult", "TeachingPool", "Tokens", "TrainingUser", "Verification",
+    "admin_set_preference", "answer_device_challenge", "associate", "authenticator", "choices",
+    "complete_mfa_setup", "configure_pool_mfa", "confirm_device", "create_teaching_pool", "create_user",
+    "delete_run", "delete_teaching_pool", "delete_user", "find_kit_pools", "forget_device", "generate_password",
+    "list_devices", "mfa_status", "my_mfa_status", "refresh", "remember_device", "reset_lost_device", "respond",
+    "set_preference", "sign_in", "sign_out", "update_client", "verify",
+]

@@ -1,0 +1,322 @@
+"""Teaching pools: a user pool with MFA configured and one app client, created once per name and run.
+
+>>> pool = create_teaching_pool(lab, "mfa-course", mfa="OPTIONAL", totp=True)
+>>> pool = configure_pool_mfa(lab, pool, mfa="ON")
+>>> pool = update_client(lab, pool, session_minutes=10)
+>>> find_kit_pools(lab, run_id="course")
+>>> delete_teaching_pool(lab, pool)
+
+Order of calls follows the seed ("add MFA to your user pool first"): ``CreateUserPool`` (no MFA: with MFA ON and
+no SMS configuration Cognito refuses it) → ``SetUserPoolMfaConfig`` → ``CreateUserPoolClient``. Re-running
+:func:`create_teaching_pool` finds the pool by name (prefixed with ``naming.NAME_PREFIX``) *and* tag
+(``naming.TAG_KEY`` = run id) and brings it in line with the arguments instead of creating another one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..naming import DEFAULT_RUN_ID, NAME_PREFIX, TAG_KEY, pool_name
+from ._masked import MaskedRepr, secret
+from .validation import check_mfa, check_session_minutes
+
+if TYPE_CHECKING:
+    from ..connect import Lab
+
+
+DEFAULT_AUTH_FLOWS: tuple[str, ...] = (
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+)
+#: ``ExplicitAuthFlowsType`` values (new names and the legacy ones).
+KNOWN_AUTH_FLOWS = frozenset(
+    {
+        "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH", "ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY",
+        "USER_PASSWORD_AUTH",
+    }
+)
+RememberDevices = Literal["always", "user_opt_in"] | None
+#: Console wording → ``DeviceConfiguration`` ("Always" / "User opt-in"; no configuration: don't remember).
+DEVICE_CONFIGURATIONS: dict[str, dict[str, bool]] = {
+    "always": {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False},
+    "user_opt_in": {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": True},
+}
+#: Placeholder SNS role for SMS MFA in the sandbox (which sends nothing); AWS needs a real role.
+SANDBOX_SMS_ROLE = "arn:aws:iam::{account}:role/cmk-sandbox-sms"
+SANDBOX_EXTERNAL_ID = "cmk-sandbox"
+SMS_MESSAGE = "Your cognito-mfa-kit code is {####}"
+_SANDBOX_ACCOUNT = "123456789012"
+
+
+@dataclass(frozen=True, repr=False)
+class TeachingPool(MaskedRepr):
+    """A user pool and its app client, as the kit configured them."""
+
+    pool_id: str
+    client_id: str
+    name: str
+    region: str
+    mfa: str  # OFF | ON | OPTIONAL
+    auth_flows: tuple[str, ...]
+    session_minutes: int
+    remember_devices: str | None
+    totp: bool = True
+    sms: bool = False
+    run_id: str = DEFAULT_RUN_ID
+    client_secret: str | None = secret(None)
+    created: bool = False  # True when this call created the pool (False: an existing one was reused)
+
+
+@dataclass(frozen=True)
+class KitPool:
+    """A pool the kit created (found by its name prefix and tag)."""
+
+    pool_id: str
+    name: str
+    run_id: str
+
+
+def _check_flows(auth_flows: Iterable[str]) -> tuple[str, ...]:
+    flows = tuple(dict.fromkeys(auth_flows))
+    unknown = [f for f in flows if f not in KNOWN_AUTH_FLOWS]
+    if unknown:
+        raise ValueError(
+            f"auth_flows: {', '.join(unknown)} not known; choose from {', '.join(sorted(KNOWN_AUTH_FLOWS))}."
+        )
+    if not flows:
+        raise ValueError("auth_flows: empty; allow at least one, e.g. ALLOW_USER_SRP_AUTH.")
+    return flows
+
+
+def _check_remember(remember_devices: str | None) -> str | None:
+    if remember_devices is not None and remember_devices not in DEVICE_CONFIGURATIONS:
+        raise ValueError(
+            f"remember_devices: {remember_devices!r} is not an option; use None (don't remember), 'always' or "
+            "'user_opt_in'."
+        )
+    return remember_devices
+
+
+def _sms_configuration(lab: Lab, sms_role_arn: str | None, sms_external_id: str | None) -> dict[str, str]:
+    if sms_role_arn is None:
+        if not lab.is_sandbox:
+            raise ValueError(
+                "sms_role_arn: SMS MFA on AWS needs an IAM role Cognito can use to publish with SNS. Pass "
+                "sms_role_arn='arn:aws:iam::<account>:role/<role>' (and sms_external_id), or use sms=False."
+            )
+        sms_role_arn = SANDBOX_SMS_ROLE.format(account=lab.target.account or _SANDBOX_ACCOUNT)
+    config = {"SnsCallerArn": sms_role_arn}
+    external = sms_external_id if sms_external_id is not None else (SANDBOX_EXTERNAL_ID if lab.is_sandbox else None)
+    if external:
+        config["ExternalId"] = external
+    return config
+
+
+def _mfa_request(
+    lab: Lab, pool_id: str, mfa: str, totp: bool, sms: bool, sms_role_arn: str | None, sms_external_id: str | None
+) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "UserPoolId": pool_id,
+        "MfaConfiguration": mfa,
+        "SoftwareTokenMfaConfiguration": {"Enabled": bool(totp)},
+    }
+    if sms:
+        request["SmsMfaConfiguration"] = {
+            "SmsAuthenticationMessage": SMS_MESSAGE,
+            "SmsConfiguration": _sms_configuration(lab, sms_role_arn, sms_external_id),
+        }
+    return request
+
+
+def _pool_request(name: str, run_id: str, remember_devices: str | None) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "UserPoolTags": {TAG_KEY: run_id},
+        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+    }
+    if remember_devices:
+        request["DeviceConfiguration"] = dict(DEVICE_CONFIGURATIONS[remember_devices])
+    return request
+
+
+def _client_request(auth_flows: Sequence[str], session_minutes: int) -> dict[str, Any]:
+    return {"ExplicitAuthFlows": list(auth_flows), "AuthSessionValidity": session_minutes}
+
+
+def _list_pools(lab: Lab) -> list[dict[str, Any]]:
+    pools: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"MaxResults": 60}
+    while True:
+        page = lab.client.list_user_pools(**kwargs)
+        pools.extend(page.get("UserPools", []))
+        if not page.get("NextToken"):
+            return pools
+        kwargs["NextToken"] = page["NextToken"]
+
+
+def _find_pool(lab: Lab, name: str, run_id: str) -> dict[str, Any] | None:
+    """The oldest pool named ``name`` tagged with ``run_id`` (DescribeUserPool; ListUserPools has no tags)."""
+    candidates = sorted((p for p in _list_pools(lab) if p.get("Name") == name), key=lambda p: p.get("CreationDate"))
+    for summary in candidates:
+        described = lab.client.describe_user_pool(UserPoolId=summary["Id"])["UserPool"]
+        if (described.get("UserPoolTags") or {}).get(TAG_KEY) == run_id:
+            return described
+    return None
+
+
+def _client_name(name: str) -> str:
+    return f"{name}-app"
+
+
+def _find_client(lab: Lab, pool_id: str, client_name: str) -> dict[str, Any] | None:
+    kwargs: dict[str, Any] = {"UserPoolId": pool_id, "MaxResults": 60}
+    while True:
+        page = lab.client.list_user_pool_clients(**kwargs)
+        for summary in page.get("UserPoolClients", []):
+            if summary.get("ClientName") == client_name:
+                return lab.client.describe_user_pool_client(UserPoolId=pool_id, ClientId=summary["ClientId"])[
+                    "UserPoolClient"
+                ]
+        if not page.get("NextToken"):
+            return None
+        kwargs["NextToken"] = page["NextToken"]
+
+
+def create_teaching_pool(
+    lab: Lab,
+    name: str = "mfa-course",
+    *,
+    mfa: str = "OPTIONAL",
+    totp: bool = True,
+    sms: bool = False,
+    auth_flows: Sequence[str] = DEFAULT_AUTH_FLOWS,
+    session_minutes: int = 3,
+    remember_devices: RememberDevices = None,
+    run_id: str = DEFAULT_RUN_ID,
+    generate_secret: bool = False,
+    sms_role_arn: str | None = None,
+    sms_external_id: str | None = None,
+) -> TeachingPool:
+    """Get or create the pool ``name`` (prefixed ``cmk-``, tagged ``run_id``) with MFA and an app client.
+
+    New pool: CreateUserPool → SetUserPoolMfaConfig → CreateUserPoolClient. Existing pool (same name and tag):
+    UpdateUserPool only if its device setting differs, then SetUserPoolMfaConfig, and the client updated (or
+    recreated when ``generate_secret`` changed, which Cognito can't update). ``sms=True`` on AWS needs
+    ``sms_role_arn``; the sandbox uses a placeholder role.
+    """
+    mfa = check_mfa(mfa)
+    flows = _check_flows(auth_flows)
+    session_minutes = check_session_minutes(session_minutes)
+    remember_devices = _check_remember(remember_devices)
+    if not run_id or not isinstance(run_id, str):
+        raise ValueError("run_id: empty; give the course or run id that tags the pool, e.g. 'course'.")
+    if sms and sms_role_arn is None and not lab.is_sandbox:
+        _sms_configuration(lab, None, None)  # raises the explanation before any call
+    full_name = pool_name(name)
+    client = lab.client
+
+    existing = _find_pool(lab, full_name, run_id)
+    if existing is None:
+        pool_id = client.create_user_pool(PoolName=full_name, **_pool_request(full_name, run_id, remember_devices))[
+            "UserPool"
+        ]["Id"]
+        created = True
+    else:
+        pool_id = existing["Id"]
+        created = False
+        wanted = DEVICE_CONFIGURATIONS.get(remember_devices or "")
+        if (existing.get("DeviceConfiguration") or None) != wanted:
+            # UpdateUserPool resets what it is not given, so it gets the kit's whole pool configuration; the MFA
+            # configuration is set again right after. [Sandbox: a pool's DeviceConfiguration can't be removed.]
+            client.update_user_pool(UserPoolId=pool_id, **_pool_request(full_name, run_id, remember_devices))
+    client.set_user_pool_mfa_config(**_mfa_request(lab, pool_id, mfa, totp, sms, sms_role_arn, sms_external_id))
+
+    client_name = _client_name(full_name)
+    app = None if created else _find_client(lab, pool_id, client_name)
+    if app is not None and bool(app.get("ClientSecret")) != generate_secret:
+        client.delete_user_pool_client(UserPoolId=pool_id, ClientId=app["ClientId"])
+        app = None
+    if app is None:
+        app = client.create_user_pool_client(
+            UserPoolId=pool_id, ClientName=client_name, GenerateSecret=generate_secret,
+            **_client_request(flows, session_minutes),
+        )["UserPoolClient"]
+    elif set(app.get("ExplicitAuthFlows") or []) != set(flows) or app.get("AuthSessionValidity") != session_minutes:
+        app = client.update_user_pool_client(
+            UserPoolId=pool_id, ClientId=app["ClientId"], ClientName=client_name,
+            **_client_request(flows, session_minutes),
+        )["UserPoolClient"]
+    return TeachingPool(
+        pool_id=pool_id,
+        client_id=app["ClientId"],
+        name=full_name,
+        region=lab.region,
+        mfa=mfa,
+        auth_flows=flows,
+        session_minutes=session_minutes,
+        remember_devices=remember_devices,
+        totp=bool(totp),
+        sms=bool(sms),
+        run_id=run_id,
+        client_secret=app.get("ClientSecret"),
+        created=created,
+    )
+
+
+def configure_pool_mfa(
+    lab: Lab,
+    pool: TeachingPool,
+    *,
+    mfa: str | None = None,
+    totp: bool | None = None,
+    sms: bool | None = None,
+    sms_role_arn: str | None = None,
+    sms_external_id: str | None = None,
+) -> TeachingPool:
+    """SetUserPoolMfaConfig: the pool's MFA mode and factors (unchanged where ``None``). Returns the new pool."""
+    mfa = check_mfa(mfa if mfa is not None else pool.mfa)
+    totp = pool.totp if totp is None else bool(totp)
+    sms = pool.sms if sms is None else bool(sms)
+    request = _mfa_request(lab, pool.pool_id, mfa, totp, sms, sms_role_arn, sms_external_id)
+    lab.client.set_user_pool_mfa_config(**request)
+    return dataclasses.replace(pool, mfa=mfa, totp=totp, sms=sms, created=False)
+
+
+def update_client(
+    lab: Lab,
+    pool: TeachingPool,
+    *,
+    auth_flows: Sequence[str] | None = None,
+    session_minutes: int | None = None,
+) -> TeachingPool:
+    """UpdateUserPoolClient: the app client's auth flows and AuthSessionValidity (unchanged where ``None``)."""
+    flows = _check_flows(auth_flows) if auth_flows is not None else pool.auth_flows
+    minutes = check_session_minutes(session_minutes) if session_minutes is not None else pool.session_minutes
+    lab.client.update_user_pool_client(
+        UserPoolId=pool.pool_id, ClientId=pool.client_id, ClientName=_client_name(pool.name),
+        **_client_request(flows, minutes),
+    )
+    return dataclasses.replace(pool, auth_flows=flows, session_minutes=minutes, created=False)
+
+
+def find_kit_pools(lab: Lab, run_id: str | None = None) -> list[KitPool]:
+    """Pools the kit made: named ``cmk-…`` and tagged ``TAG_KEY`` (with value ``run_id`` when given)."""
+    found = []
+    for summary in _list_pools(lab):
+        if not str(summary.get("Name", "")).startswith(NAME_PREFIX):
+            continue
+        tags = lab.client.describe_user_pool(UserPoolId=summary["Id"])["UserPool"].get("UserPoolTags") or {}
+        if TAG_KEY in tags and (run_id is None or tags[TAG_KEY] == run_id):
+            found.append(KitPool(pool_id=summary["Id"], name=summary["Name"], run_id=tags[TAG_KEY]))
+    return found
+
+
+def delete_teaching_pool(lab: Lab, pool: TeachingPool | KitPool | str) -> None:
+    """DeleteUserPool (its users, clients and devices go with it)."""
+    pool_id = pool if isinstance(pool, str) else pool.pool_id
+    lab.client.delete_user_pool(UserPoolId=pool_id)
