@@ -223,17 +223,11 @@ def test_as_cli_round_trips_through_shell_and_cli(
 
 
 # -- the real AWS CLI against a local endpoint ------------------------------------------------------
-# TODO(test_cli_twin_runs_against_a_local_endpoint): switch from moto's ThreadedMotoServer to the
-# kit's sandbox server (cognito_mfa_kit.sandbox) once it exists.
 
-@pytest.fixture(scope="module")
-def local_endpoint() -> Iterator[str]:
-    server_mod = pytest.importorskip("moto.server")
-    server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+@pytest.fixture()
+def local_endpoint(sandbox: Any) -> Iterator[str]:
+    """The kit's sandbox server (tests/conftest.py)."""
+    yield sandbox.endpoint_url
 
 
 def run_cli(line: str) -> subprocess.CompletedProcess[str]:

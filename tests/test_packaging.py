@@ -39,7 +39,7 @@ def test_environment_yml_has_every_runtime_dependency_of_pyproject() -> None:
         conda_name = CONDA_NAMES.get(name, name)
         assert conda_name in conda, f"{requirement!r} from pyproject.toml is missing in environment.yml"
         spec = requirement[len(name):].strip() if not name.endswith("]") else requirement.split("]", 1)[1].strip()
-        assert conda[conda_name] == spec, f"{conda_name}: environment.yml says {conda[conda_name]!r}, pyproject {spec!r}"
+        assert conda[conda_name] == spec, f"{conda_name}: environment.yml {conda[conda_name]!r}, pyproject {spec!r}"
 
 
 def test_environment_yml_installs_the_package_itself() -> None:
@@ -85,6 +85,7 @@ def test_console_script_and_module_entry_point_agree() -> None:
 
 def test_import_is_light() -> None:
     """`import cognito_mfa_kit` must not pull in moto, JupyterLab or ipywidgets (they load lazily)."""
-    code = "import sys, cognito_mfa_kit; print(sorted(m for m in ('moto','ipywidgets','jupyterlab','boto3') if m in sys.modules))"
+    heavy = "('moto', 'ipywidgets', 'jupyterlab', 'boto3')"
+    code = f"import sys, cognito_mfa_kit; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -267,16 +267,11 @@ def test_expires_in_and_mask_token():
 # --------------------------------------------------------------------------- real moto tokens
 
 
-def test_verifies_tokens_issued_by_moto_server():
-    """Tokens from moto (the sandbox's base), keys fetched from its JWKS endpoint over HTTP."""
+def test_verifies_tokens_issued_by_the_sandbox(sandbox):
+    """Tokens from the kit's sandbox server, keys fetched from its JWKS endpoint over HTTP."""
     boto3 = pytest.importorskip("boto3")
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
     try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
+        endpoint = sandbox.endpoint_url
         idp = boto3.client("cognito-idp", endpoint_url=endpoint, region_name="us-east-1",
                            aws_access_key_id="test", aws_secret_access_key="test")
         pool = idp.create_user_pool(PoolName="tokens")["UserPool"]["Id"]
@@ -292,14 +287,14 @@ def test_verifies_tokens_issued_by_moto_server():
         )["AuthenticationResult"]
         url = jwks_url(pool, endpoint_url=endpoint)
         clear_jwks_cache()
+        # The sandbox's clock may run ahead of this machine's: check times against it.
         access = verify(result["AccessToken"], jwks_url=url, issuer=issuer_url(pool),
-                        client_id=client, token_use="access")
+                        client_id=client, token_use="access", now=sandbox.now())
         id_claims = verify(result["IdToken"], jwks_url=url, issuer=issuer_url(pool),
-                           client_id=client, token_use="id")
+                           client_id=client, token_use="id", now=sandbox.now())
         assert access.username == id_claims.username == "alice"
         assert access.pool_id == pool and id_claims.client_id == client
         with pytest.raises(InvalidTokenUseError):
             verify(result["IdToken"], jwks_url=url, token_use="access")
     finally:
-        server.stop()
         clear_jwks_cache()
