@@ -555,7 +555,8 @@ class SandboxBackend(CognitoIdpBackend):
             # [UNVERIFIED] wording; CUSTOM_CHALLENGE and passwordless challenges are not emulated.
             raise InvalidParameterException(f"Challenge {challenge_name} is not supported by the sandbox")
         self._pool_of_client(client_id)  # an unknown client is ResourceNotFoundException
-        if not session and challenge_name not in ("PASSWORD_VERIFIER", "DEVICE_PASSWORD_VERIFIER"):
+        # Clients answer the SRP steps without a Session (pycognito, aws-doc-sdk-examples, Amplify for DEVICE_SRP_AUTH).
+        if not session and challenge_name not in ("PASSWORD_VERIFIER", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER"):
             raise InvalidParameterException("Missing required parameter Session")
         return handler(session, client_id, responses)
 
@@ -640,6 +641,12 @@ class SandboxBackend(CognitoIdpBackend):
             "device_key"))
 
     def _answer_device_srp(self, session_id: str, client_id: str, responses: dict[str, str]):
+        if not session_id:
+            # Rule: DEVICE_SRP_AUTH may come without a Session: the user's pending device challenge is the one.
+            user = self._pool_of_client(client_id)[0]._get_user(responses.get("USERNAME") or "")
+            session_id = self.sessions.newest("DEVICE_SRP_AUTH", client_id=client_id,
+                                              username=user.username if user else None,
+                                              device_key=responses.get("DEVICE_KEY"))
         session = self.sessions.take(session_id, "DEVICE_SRP_AUTH", client_id=client_id)
         pool, client, user = self._session_user(session, responses)
         device = pool.devices.get(user.username, responses.get("DEVICE_KEY"))

@@ -99,6 +99,16 @@ class SessionStore:
         """The session, whatever its state (for routing a request to its backend)."""
         return self._sessions.get(session_id or "")
 
+    def newest(self, step: str, *, client_id: str, username: str | None, **data: Any) -> str | None:
+        """The id of the newest unused session of ``step`` for this client and user whose data matches ``data``
+        (for answers that clients send without a Session, e.g. DEVICE_SRP_AUTH)."""
+        found = [
+            s for s in self._sessions.values()
+            if s.step == step and not s.used and s.client_id == client_id and s.username == username
+            and all(s.data.get(k) == v for k, v in data.items())
+        ]
+        return max(found, key=lambda s: s.expires_at).id if found else None
+
     @staticmethod
     def spend(session: AuthSession) -> None:
         """Mark ``session`` used: it answered its step."""
