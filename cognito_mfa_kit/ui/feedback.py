@@ -108,8 +108,8 @@ class Action:
     - While ``work`` runs the button is disabled and reads ``…``; a click that arrives meanwhile is ignored.
     - A click whose inputs (``inputs()``) are unchanged and that comes within ``DOUBLE_CLICK_SECONDS`` of
       the previous run's end is a double click (the kernel queues it behind the first) and is ignored.
-    - ``Refused`` shows as a refused input; any other exception is explained from the catalogue. Nothing
-      is raised into the notebook.
+    - ``Refused`` (or the flows' input checks' ``ValueError``) shows as a refused input; any other exception
+      is explained from the catalogue. Nothing is raised into the notebook.
     - ``work`` returns the text of the success message (or None to leave the status alone).
     """
 
@@ -158,7 +158,8 @@ class Action:
                 self.status.ok(message)
             elif self.status.kind == "busy":
                 self.status.clear()
-        except Refused as exc:
+        except ValueError as exc:
+            # Refused, and the flows' input checks (ValueError naming the field), come before any call.
             self.status.refuse(str(exc))
         except Exception as exc:  # a callback never raises into the notebook
             logger.debug("action failed", exc_info=True)

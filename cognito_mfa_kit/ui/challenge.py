@@ -1,0 +1,205 @@
+"""The challenge responder: answers whatever Cognito asks next, and shows how long the session has left."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as widgets
+import traitlets
+
+from .code_entry import CodeEntry
+from .enrol_form import EnrolForm
+from .feedback import Action, StatusLine
+from .ticker import Ticker
+
+PROMPTS = {
+    "SOFTWARE_TOKEN_MFA": "Type the 6-digit code your authenticator app shows now.",
+    "SMS_MFA": "Type the code sent by SMS (the sandbox sends nothing: see lab.sandbox_messages()).",
+    "SELECT_MFA_TYPE": "More than one factor is enabled and none is preferred: choose one for this sign-in.",
+    "NEW_PASSWORD_REQUIRED": "The password was temporary (FORCE_CHANGE_PASSWORD): choose the user's new password.",
+    "MFA_SETUP": "MFA is required but the user has no authenticator yet: set one up now, in this session "
+                 "(associate → verify → answer MFA_SETUP with the session VerifySoftwareToken returned).",
+}
+
+
+class ChallengeResponder(widgets.VBox):
+    """Set ``challenge`` (a flows Challenge) and it asks for the right answer; ``tokens`` is set at the end.
+
+    Follows the chain: an answer that brings another challenge shows that one. The session's remaining validity
+    (``cmk-session-countdown``) counts down from the app client's AuthSessionValidity on the lab's clock.
+    """
+
+    pool = traitlets.Any(None, allow_none=True)
+    challenge = traitlets.Any(None, allow_none=True)
+    tokens = traitlets.Any(None, allow_none=True)
+    #: The Association of an MFA_SETUP answered here (its secret_code is the user's new TOTP secret).
+    association = traitlets.Any(None, allow_none=True)
+
+    def __init__(self, lab: Any, pool: Any = None, *, autostart: bool = True, account_name: str = "trainee",
+                 device_name: str = "trainee-phone") -> None:
+        self.lab = lab
+        self.autostart = autostart
+        self.account_name, self.device_name = account_name, device_name
+        self.history: list[str] = []
+        self.header = widgets.HTML("")
+        self.header.add_class("cmk-challenge-name")
+        self.countdown = widgets.HTML("")
+        self.countdown.add_class("cmk-session-countdown")
+        self.status = StatusLine()
+        self.body = widgets.VBox([])
+        self.code_entry = CodeEntry(self._answer_code, label="Code", button="Respond",
+                                    button_class="cmk-respond-button", status=self.status)
+        self.choice = widgets.ToggleButtons(options=[], description="Factor")
+        self.choice.add_class("cmk-mfa-choice")
+        self.new_password = widgets.Password(description="New password")
+        self.new_password.add_class("cmk-new-password")
+        self.respond_button = widgets.Button(description="Respond", button_style="primary")
+        self.respond_button.add_class("cmk-respond-button")
+        self.respond_action = Action(self.respond_button, self.status, self._answer_other,
+                                     inputs=lambda: (id(self.challenge), self.choice.value, self.new_password.value))
+        self.enrol: EnrolForm | None = None
+        self.finish_button = widgets.Button(description="Answer MFA_SETUP", button_style="primary", disabled=True)
+        self.finish_button.add_class("cmk-respond-button")
+        self.finish_action = Action(self.finish_button, self.status, self._finish_setup,
+                                    inputs=lambda: id(self.challenge))
+        self.ticker = Ticker(self.tick, 1.0, name="cmk-session-countdown")
+        super().__init__([self.header, self.countdown, self.body, self.status])
+        self.add_class("cmk-challenge")
+        self.pool = pool
+        self.observe(self._challenge_changed, names="challenge")
+        self._draw()
+
+    # -- drawing ------------------------------------------------------------------------------------
+    def _challenge_changed(self, _change: Any = None) -> None:
+        try:
+            self._draw()
+        except Exception as exc:  # never raise into the notebook
+            self.status.error(exc)
+
+    def _draw(self) -> None:
+        c = self.challenge
+        if self.enrol is not None:
+            self.enrol.close()
+            self.enrol = None
+        if c is not None and not hasattr(c, "parameters"):
+            self.challenge = None
+            self.status.refuse(f"Not a challenge: {type(c).__name__}. Give the Challenge sign_in() returned.")
+            return
+        if c is None:
+            self.header.value = "<i>No challenge.</i>"
+            self.countdown.value = ""
+            self.body.children = ()
+            self.ticker.stop()
+            return
+        e = html.escape
+        params = dict(c.parameters)
+        self.header.value = (f"<b>Cognito asks: <code>{e(c.name)}</code></b> <small>({e(c.api)} API, user "
+                             f"{e(c.username)})</small><br><small>{e(PROMPTS.get(c.name, ''))}</small>"
+                             f"<br><small>ChallengeParameters: <code>{e(str(params))}</code></small>")
+        if c.name in ("SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP"):
+            self.code_entry.set_enabled(True)
+            self.body.children = (self.code_entry,)
+        elif c.name == "SELECT_MFA_TYPE":
+            from ..flows.challenges import choices
+
+            options = choices(c)
+            self.choice.options = options
+            self.choice.value = "SOFTWARE_TOKEN_MFA" if "SOFTWARE_TOKEN_MFA" in options else (
+                options[0] if options else None)
+            self.body.children = (self.choice, self.respond_button)
+        elif c.name == "NEW_PASSWORD_REQUIRED":
+            self.new_password.value = ""
+            self.body.children = (self.new_password, self.respond_button)
+        elif c.name == "MFA_SETUP":
+            self.enrol = EnrolForm(self.lab, session=c.session, account_name=self.account_name or c.username,
+                                   device_name=self.device_name, autostart=self.autostart)
+            self.enrol.observe(self._verified, names="verification")
+            self.finish_button.disabled = True
+            self.body.children = (self.enrol, self.finish_button)
+        else:
+            self.body.children = (widgets.HTML(f"<i>{e(c.name)} is not answered by this form.</i>"),)
+        self.tick()
+        if self.autostart:
+            self.ticker.start()
+
+    def seconds_left(self) -> float | None:
+        """Seconds until the current challenge's session expires (None without a challenge)."""
+        c = self.challenge
+        if c is None:
+            return None
+        minutes = getattr(self.pool, "session_minutes", 3) or 3
+        return c.seconds_left(self.lab, minutes)
+
+    def tick(self) -> None:
+        """Redraw the session countdown (traits only)."""
+        left = self.seconds_left()
+        if left is None:
+            self.countdown.value = ""
+            return
+        if left <= 0:
+            self.countdown.value = ("<span style='color:#b3261e'>Session expired — Cognito will refuse an answer; "
+                                    "sign in again.</span>")
+        else:
+            m, s = divmod(int(left), 60)
+            colour = "#9a6700" if left < 60 else "#333"
+            self.countdown.value = f"<span style='color:{colour}'>Session valid for {m}:{s:02d}</span>"
+
+    # -- answering ------------------------------------------------------------------------------------
+    def _follow(self, result: Any) -> str:
+        from ..flows.auth import Challenge
+
+        self.history.append(self.challenge.name if self.challenge is not None else "?")
+        if isinstance(result, Challenge):
+            self.challenge = result
+            return f"Accepted; Cognito asks for {result.name} next."
+        self.tokens = result
+        self.challenge = None
+        self.body.children = ()
+        return "Signed in: Cognito answered with tokens."
+
+    def _need(self) -> Any:
+        if self.challenge is None:
+            raise ValueError("No challenge to answer: sign in first.")
+        if self.pool is None:
+            raise ValueError("No pool: create the pool first.")
+        return self.challenge
+
+    def _answer_code(self, code: str) -> str:
+        from ..flows.challenges import respond
+
+        return self._follow(respond(self.lab, self.pool, self._need(), code=code))
+
+    def _answer_other(self) -> str:
+        from ..flows.challenges import respond
+
+        c = self._need()
+        if c.name == "SELECT_MFA_TYPE":
+            return self._follow(respond(self.lab, self.pool, c, answer=self.choice.value))
+        if c.name == "NEW_PASSWORD_REQUIRED":
+            return self._follow(respond(self.lab, self.pool, c, new_password=self.new_password.value))
+        raise ValueError(f"{c.name} is answered above, not with this button.")
+
+    def _verified(self, change: Any) -> None:
+        verification = change["new"]
+        self.finish_button.disabled = not (verification is not None and verification.ok)
+
+    def _finish_setup(self) -> str:
+        from ..flows.challenges import respond
+
+        c = self._need()
+        if c.name != "MFA_SETUP" or self.enrol is None or self.enrol.verification is None:
+            raise ValueError("Verify the authenticator first: MFA_SETUP is answered with VerifySoftwareToken's "
+                             "session.")
+        result = respond(self.lab, self.pool, c, session=self.enrol.verification.session)
+        self.association = self.enrol.association
+        return self._follow(result)
+
+    def stop(self) -> None:
+        self.ticker.stop()
+        if self.enrol is not None:
+            self.enrol.stop()
+
+    def close(self) -> None:
+        self.stop()
+        super().close()
