@@ -45,13 +45,15 @@ class CodeEntry(widgets.VBox):
         self.button.add_class(button_class)
         self.hint = widgets.HTML("")
         self.hint.add_class("cmk-code-hint")
+        own_status = status is None
         self.status = status or StatusLine()
         self.action = Action(
             self.button, self.status, self._submit, inputs=lambda: self.text.value, on_done=lambda _ok: self._typed()
         )
         self.text.observe(self._typed, names="value")
         self.text.on_msg(self._text_msg)
-        super().__init__([widgets.HBox([self.text, self.button]), self.hint, self.status])
+        # A status shared with a parent form is shown by the parent.
+        super().__init__([widgets.HBox([self.text, self.button]), self.hint, *([self.status] if own_status else [])])
         self.add_class("cmk-code-entry")
 
     # -- typing -----------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ class EnrolForm(widgets.VBox):
         self.verify_box = widgets.VBox([self.device_name, self.code_entry])
         self.action = Action(self.associate_button, self.status, self._associate,
                              inputs=lambda: (self.access_token, self.session))
-        super().__init__([self.associate_button, self.card_box, self.verify_box])
+        super().__init__([self.associate_button, self.card_box, self.verify_box, self.status])
         self.add_class("cmk-enrol-form")
         self.access_token, self.session = access_token, session
 
