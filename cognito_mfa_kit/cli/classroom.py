@@ -1,0 +1,125 @@
+"""``cognito-mfa-kit classroom provision|teardown``: a user per trainee, and the sheet to hand out."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..naming import DEFAULT_RUN_ID
+from .cleanup import add_target_arguments, connect_from_args
+
+_SHEET_NOTE = (
+    "The sheet (CSV: username, temporary_password, pool_id, client_id, region, endpoint_url) carries each "
+    "trainee's TEMPORARY PASSWORD, the one secret it must carry: it is written with mode 0600; hand each "
+    "trainee their own row and delete the file after the class. Cognito makes trainees choose a new password "
+    "at first sign-in."
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "classroom",
+        help="provision a class of trainees (users + a hand-out sheet), or tear it down",
+        description="Provision trainees for a class, against a shared sandbox server or AWS. " + _SHEET_NOTE,
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    prov = actions.add_parser(
+        "provision",
+        help="create the trainees and write the sheet (run it again to resume)",
+        description=(
+            "Create one user per trainee (temporary password, no message sent) and write the sheet. Quota-aware "
+            "(client-side limit at Cognito's rates, backoff on TooManyRequestsException). Interrupted, run the "
+            "same command again: it continues where it stopped, with no duplicate and no lost trainee. "
+            + _SHEET_NOTE
+        ),
+    )
+    who = prov.add_mutually_exclusive_group(required=True)
+    who.add_argument("--count", type=int, metavar="N", help="trainees trainee-001 ... trainee-N")
+    who.add_argument("--roster", metavar="FILE.csv", help="a CSV with a 'username' column (or one name per line)")
+    layout = prov.add_mutually_exclusive_group()
+    layout.add_argument("--shared-pool", dest="shared", action="store_true", default=True,
+                        help="one user pool for the class (default)")
+    layout.add_argument("--pool-per-trainee", dest="shared", action="store_false",
+                        help="a user pool each (trainees can change pool settings without disturbing others)")
+    prov.add_argument("--out", required=True, metavar="SHEET.csv", help="the sheet to write (or to resume)")
+    prov.add_argument("--run-id", default=DEFAULT_RUN_ID, metavar="ID",
+                      help=f"the run id the pools are tagged with (default {DEFAULT_RUN_ID!r})")
+    prov.add_argument("--workers", type=int, default=8, help="parallel requests (the quotas hold regardless)")
+    prov.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_target_arguments(prov)
+    prov.set_defaults(func=provision)
+
+    down = actions.add_parser(
+        "teardown",
+        help="delete the class's pools (and their users)",
+        description="Delete the pools `classroom provision` made for --run-id (tag and name checked; protected "
+        "pools are skipped). With --out, also delete the sheet.",
+    )
+    down.add_argument("--run-id", default=DEFAULT_RUN_ID, metavar="ID", help=f"default {DEFAULT_RUN_ID!r}")
+    down.add_argument("--out", metavar="SHEET.csv", help="the sheet to delete as well")
+    down.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    add_target_arguments(down)
+    down.set_defaults(func=teardown)
+
+
+def provision(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .. import classroom
+    from . import CliError
+
+    try:
+        names = classroom.usernames_for_count(args.count) if args.roster is None else classroom.read_roster(
+            args.roster)
+    except (OSError, ValueError) as exc:
+        raise CliError(str(exc)) from exc
+    lab, caller = connect_from_args(args)
+    print(lab.banner(), file=sys.stderr)
+    endpoint = lab.target.endpoint_url if lab.target.kind != "aws" else None
+    try:
+        report = classroom.provision(
+            caller, names, args.out, run_id=args.run_id, region=lab.region, endpoint_url=endpoint,
+            shared_pool=args.shared, workers=args.workers, progress=not args.no_progress,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    except (ClientError, BotoCoreError) as exc:
+        raise CliError(f"{exc}. Run the same command again to resume.") from exc
+    s = report.stats
+    print(
+        f"{report.total} trainees on {report.sheet} (mode 0600: it holds temporary passwords): "
+        f"{report.created} created, {report.existed} found and given a new temporary password, "
+        f"{report.already_on_sheet} already on the sheet; {report.pools_created} pool(s) created. "
+        f"{s.sent} calls, {s.throttled} throttled and retried, {report.seconds:.1f} s."
+    )
+    return 0
+
+
+def teardown(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .. import classroom
+    from ..cleanup import PROTECTION_HINT
+    from . import CliError
+
+    lab, caller = connect_from_args(args)
+    print(lab.banner(), file=sys.stderr)
+    try:
+        result = classroom.teardown(caller, run_id=args.run_id, yes=not args.dry_run)
+    except (ClientError, BotoCoreError) as exc:
+        raise CliError(f"{exc}. Run the same command again to finish.") from exc
+    verb = "Would delete" if result.dry_run else "Deleted"
+    pools = [p for p in result.found if not p.protected] if result.dry_run else result.deleted
+    print(f"{verb} {len(pools)} classroom pool(s) of run {args.run_id!r}:")
+    for pool in pools:
+        print(f"  {pool.id}  {pool.name}" + (f"  (~{pool.users} users)" if pool.users is not None else ""))
+    for pool in result.protected:
+        print(f"Skipped {pool.id}: " + PROTECTION_HINT.format(id=pool.id), file=sys.stderr)
+    if args.out and not result.dry_run and not result.protected:
+        sheet = Path(args.out)
+        if sheet.exists():
+            sheet.unlink()
+            print(f"Deleted the sheet {sheet}.")
+    return 0
