@@ -138,3 +138,73 @@ def test_sms_needs_a_phone_number(cognito):
             UserPoolId=pool.id, Username=username, SMSMfaSettings={"Enabled": True}
         )
     assert _error(info)[0] == "InvalidParameterException"
+
+
+# ---------------------------------------------------------------- AdminDeleteSoftwareToken (the lost-phone reset)
+@pytest.fixture()
+def admin_client(sandbox):
+    """A client from the kit's service model, which knows AdminDeleteSoftwareToken."""
+    from cognito_mfa_kit.servicemodel import botocore_session
+
+    return botocore_session().create_client(
+        "cognito-idp", endpoint_url=sandbox.endpoint_url, region_name="us-east-1",
+        aws_access_key_id="sandbox", aws_secret_access_key="sandbox",
+    )
+
+
+def _setup_via_mfa_setup(cognito, sandbox, pool, username) -> str:
+    associated = cognito.associate_software_token(Session=sign_in(cognito, pool, username)["Session"])
+    verified = cognito.verify_software_token(Session=associated["Session"], UserCode=code(associated["SecretCode"],
+                                                                                          sandbox))
+    cognito.admin_respond_to_auth_challenge(
+        UserPoolId=pool.id, ClientId=pool.client_id, ChallengeName="MFA_SETUP", Session=verified["Session"],
+        ChallengeResponses={"USERNAME": username},
+    )
+    return associated["SecretCode"]
+
+
+def test_admin_delete_software_token_resets_to_mfa_setup_when_pool_on(cognito, sandbox, admin_client):
+    pool = make_pool(cognito, mfa="ON")
+    username = make_user(cognito, pool)
+    _setup_via_mfa_setup(cognito, sandbox, pool, username)
+    assert sign_in(cognito, pool, username)["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    assert admin_client.admin_delete_software_token(UserPoolId=pool.id, Username=username)["ResponseMetadata"][
+        "HTTPStatusCode"] == 200
+    admin = cognito.admin_get_user(UserPoolId=pool.id, Username=username)
+    assert "SOFTWARE_TOKEN_MFA" not in (admin.get("UserMFASettingList") or [])
+    assert not admin.get("PreferredMfaSetting")
+    answer = sign_in(cognito, pool, username)
+    assert answer["ChallengeName"] == "MFA_SETUP"
+    # ... and the user can enrol a new phone.
+    associated = cognito.associate_software_token(Session=answer["Session"])
+    sandbox.advance_clock(30)
+    assert cognito.verify_software_token(Session=associated["Session"], UserCode=code(associated["SecretCode"],
+                                                                                      sandbox))["Status"] == "SUCCESS"
+
+
+def test_admin_delete_software_token_in_optional_pool_signs_in_without_mfa(cognito, sandbox, admin_client):
+    pool = make_pool(cognito, mfa="OPTIONAL")
+    username = make_user(cognito, pool)
+    _, token = enrol_totp(cognito, sandbox, pool, username)
+    admin_client.admin_delete_software_token(UserPoolId=pool.id, Username=username)
+    assert "AuthenticationResult" in sign_in(cognito, pool, username)
+    # Re-enabling needs a new verified token.
+    with pytest.raises(ClientError) as info:
+        cognito.set_user_mfa_preference(AccessToken=token, SoftwareTokenMfaSettings=TOTP_ON)
+    assert _error(info)[0] == "InvalidParameterException"
+
+
+def test_admin_delete_software_token_falls_back_to_sms(cognito, sandbox, admin_client):
+    pool = make_pool(cognito, mfa="OPTIONAL", sms=True)
+    username = make_user(cognito, pool, phone="+15555550177")
+    enrol_totp(cognito, sandbox, pool, username)
+    cognito.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=username, SMSMfaSettings={"Enabled": True})
+    admin_client.admin_delete_software_token(UserPoolId=pool.id, Username=username)
+    assert sign_in(cognito, pool, username)["ChallengeName"] == "SMS_MFA"
+
+
+def test_admin_delete_software_token_unknown_user(cognito, admin_client):
+    pool = make_pool(cognito)
+    with pytest.raises(ClientError) as info:
+        admin_client.admin_delete_software_token(UserPoolId=pool.id, Username="nobody")
+    assert _error(info)[0] == "UserNotFoundException"
