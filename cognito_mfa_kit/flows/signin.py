@@ -90,7 +90,8 @@ def refresh(lab: Lab, pool: TeachingPool, tokens: Tokens, *, api: Api = "client"
         params = with_secret_hash(pool, tokens.username, params)
     response = initiate(lab, pool, "REFRESH_TOKEN_AUTH", params, api)
     result = to_result(lab, response, username=tokens.username or "", api=api, refresh_token=tokens.refresh_token)
-    assert isinstance(result, Tokens), "REFRESH_TOKEN_AUTH answered with a challenge"
+    if not isinstance(result, Tokens):  # Cognito never challenges a refresh; say so if a backend does
+        raise RuntimeError(f"REFRESH_TOKEN_AUTH answered with a {result.name} challenge instead of tokens")
     return result
 
 
