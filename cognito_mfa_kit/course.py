@@ -1,0 +1,635 @@
+"""Small helpers the course notebooks need, so that their cells stay one to three lines.
+
+- :func:`follow` shows, under each notebook cell, every Cognito call the cell made: the AWS CLI twin, then
+  Cognito's answer (or its error), secrets masked. :func:`calls` shows the latest calls on demand.
+- :func:`expect` runs a step that must fail, shows the error explained and checks it is the error the lesson
+  is about (a different outcome stops the notebook, so the course's own test notices).
+- :func:`next_code` waits for the authenticator's next 30-second step (the sandbox's clock jumps; AWS sleeps).
+- :func:`fresh_user` re-creates a user so a notebook can be re-run from the top.
+- :func:`sessions` puts the sessions of a challenge chain side by side (masked) to show they differ.
+- :func:`playground` computes notebook 07's table live: pool MFA × factors × user MFA state × auth flow → what
+  sign-in does.
+- :func:`headless` says whether nobody is at the keyboard (``COGNITO_MFA_KIT_HEADLESS=1``, set by the course's
+  test and benchmark): then widgets start no timers.
+
+Plain Python: nothing here imports ipywidgets; IPython is used only when running in a kernel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from .errors import explain
+from .journal import Call, mask_value
+
+if TYPE_CHECKING:
+    from .connect import Lab
+    from .flows import Challenge, TeachingPool, TrainingUser
+    from .totp import VirtualAuthenticator
+
+__all__ = [
+    "HEADLESS_ENV", "headless", "follow", "calls", "call_html", "expect", "Expected", "next_code", "fresh_user",
+    "sessions", "outcome", "playground", "Playground", "PLAYGROUND_COLUMNS", "PLAYGROUND_USERS", "PLAYGROUND_FLOWS",
+    "PLAYGROUND_DEFAULT_FLOWS",
+    "federated_provider", "Markdown",
+]
+
+#: Set to 1 by the course's test and benchmark: nobody is at the keyboard.
+HEADLESS_ENV = "COGNITO_MFA_KIT_HEADLESS"
+
+
+def headless() -> bool:
+    """True when the notebook runs with nobody at the keyboard (``$COGNITO_MFA_KIT_HEADLESS`` is 1/true/yes)."""
+    return os.environ.get(HEADLESS_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+class Markdown(str):
+    """A string that a notebook renders as Markdown."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+# --------------------------------------------------------------------------- calls under each cell
+
+_PRE = "<pre style='margin:2px 0 6px 0;white-space:pre-wrap;font-size:0.85em'>"
+
+
+def call_html(call: Call, index: int | None = None) -> str:
+    """One call as HTML: operation and outcome, the AWS CLI twin, Cognito's answer (masked), the request folded."""
+    e = html.escape
+    number = f"{index}. " if index is not None else ""
+    if call.ok:
+        outcome = "<span style='color:#1b7f3b'>OK</span>"
+    else:
+        assert call.error is not None
+        outcome = f"<span style='color:#b3261e'>{e(call.error.code)}</span>"
+    parts = [
+        f"<div class='cmk-call' data-operation='{e(call.operation)}' data-ok='{str(call.ok).lower()}' "
+        "style='border-left:3px solid #8aa4c8;padding-left:8px;margin:6px 0'>",
+        f"<b>{number}{e(call.operation)}</b> — {outcome} <small>({call.elapsed_ms:.0f} ms)</small>",
+        f"{_PRE}$ {e(call.as_cli())}</pre>",
+    ]
+    if call.ok:
+        body = json.dumps(call.response_masked, indent=2, default=str)
+        parts.append(f"<small>Cognito answered</small>{_PRE}{e(body)}</pre>")
+    else:
+        assert call.error is not None
+        why = explain((call.error.code, call.error.message))
+        parts.append(
+            f"<small>Cognito refused</small>{_PRE}{e(why.code or call.error.code)}: {e(why.message or '')}</pre>"
+            f"<small><b>{e(why.title)}.</b> {e(why.what_to_do)}</small>"
+        )
+    request = json.dumps(call.request_masked, indent=2, default=str)
+    parts.append(f"<details><summary><small>request as sent (masked)</small></summary>{_PRE}{e(request)}</pre>"
+                 "</details></div>")
+    return "".join(parts)
+
+
+def _call_text(call: Call, index: int | None = None) -> str:
+    number = f"{index}. " if index is not None else ""
+    outcome = "OK" if call.ok else str(call.error)
+    return f"{number}{call.operation} — {outcome}\n$ {call.as_cli()}"
+
+
+class _Calls:
+    """Calls rendered for a notebook (HTML, with a plain-text fallback)."""
+
+    def __init__(self, items: Sequence[tuple[int, Call]]) -> None:
+        self.items = list(items)
+
+    def _repr_html_(self) -> str:
+        if not self.items:
+            return "<small>(no calls)</small>"
+        return "".join(call_html(c, i) for i, c in self.items)
+
+    def __repr__(self) -> str:
+        return "\n".join(_call_text(c, i) for i, c in self.items) or "(no calls)"
+
+
+def calls(lab: Lab, last: int = 1) -> _Calls:
+    """The ``last`` calls of ``lab.journal``, ready to display (masked)."""
+    journal = list(lab.journal)
+    start = max(0, len(journal) - last)
+    return _Calls([(i + 1, c) for i, c in enumerate(journal) if i >= start])
+
+
+@dataclass
+class _Follower:
+    lab: Any
+    in_cell: bool = False
+    unsubscribe: Any = None
+    shell: Any = None
+
+    def pre(self, *_: Any) -> None:
+        self.in_cell = True
+
+    def post(self, *_: Any) -> None:
+        self.in_cell = False
+
+    def on_call(self, call: Call) -> None:
+        # Only calls made by the cell itself, in the kernel's main thread: a widget's button callback or a
+        # background timer has no cell to print under (its own form shows the call).
+        if not self.in_cell or threading.current_thread() is not threading.main_thread():
+            return
+        from IPython.display import display
+
+        display(_Calls([(len(self.lab.journal), call)]))
+
+
+_followers: dict[int, _Follower] = {}
+
+
+def follow(lab: Lab) -> Markdown:
+    """From now on, show each call ``lab`` makes under the notebook cell that made it (secrets masked).
+
+    Outside IPython it does nothing but return the banner. Calling it again for the same lab changes nothing.
+    """
+    banner = Markdown(f"**{lab.banner()}**\n\nEvery call below a cell is shown as its AWS CLI twin, then "
+                      "Cognito's answer — tokens, sessions, secrets and passwords masked.")
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the kit's dependencies
+        return banner
+    shell = get_ipython()
+    if shell is None or id(lab) in _followers:
+        return banner
+    follower = _Follower(lab, shell=shell)
+    shell.events.register("pre_run_cell", follower.pre)
+    shell.events.register("post_run_cell", follower.post)
+    follower.unsubscribe = lab.journal.subscribe(follower.on_call)
+    follower.in_cell = True  # the cell calling follow() is running now
+    _followers[id(lab)] = follower
+    return banner
+
+
+def unfollow(lab: Lab) -> None:
+    """Stop showing ``lab``'s calls under cells."""
+    follower = _followers.pop(id(lab), None)
+    if follower is None:
+        return
+    follower.unsubscribe()
+    follower.shell.events.unregister("pre_run_cell", follower.pre)
+    follower.shell.events.unregister("post_run_cell", follower.post)
+
+
+# --------------------------------------------------------------------------- expected failures
+
+@dataclass
+class Expected:
+    """What :func:`expect` caught: the error code, Cognito's message (masked) and the explanation."""
+
+    wanted: tuple[str, ...]
+    code: str | None = None
+    message: str | None = None
+    explanation: Any = None
+
+    def _repr_markdown_(self) -> str:
+        if self.explanation is None:
+            return "(nothing caught yet)"
+        return f"✅ As expected: **{self.code}**\n\n{self.explanation.as_markdown()}"
+
+
+@contextlib.contextmanager
+def expect(*codes: str) -> Iterator[Expected]:
+    """Run a step that must fail with one of ``codes`` (Cognito's exception name, or ``ValueError`` for the kit's
+    own input checks); show the error explained.
+
+    Succeeding, or failing differently, raises ``AssertionError``: the notebook stops there, so a change in
+    Cognito's (or the sandbox's) behaviour is noticed.
+    """
+    if not codes:
+        raise ValueError("codes: name the error the step must raise, e.g. expect('CodeMismatchException').")
+    caught = Expected(wanted=tuple(codes))
+    try:
+        yield caught
+    except ClientError as exc:
+        caught.explanation = explain(exc)
+        caught.code = exc.response.get("Error", {}).get("Code")
+        caught.message = caught.explanation.message
+    except ValueError as exc:
+        caught.explanation = explain(exc)
+        caught.code = "ValueError"
+        caught.message = str(exc)
+    else:
+        raise AssertionError(f"expected {' or '.join(codes)}, but the step succeeded")
+    if caught.code not in codes:
+        raise AssertionError(f"expected {' or '.join(codes)}, got {caught.code}: {caught.message}")
+    _display(caught)
+
+
+def _display(obj: Any) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover
+        return
+    if get_ipython() is not None:
+        display(obj)
+
+
+# --------------------------------------------------------------------------- time, users, sessions
+
+def next_code(lab: Lab, authenticator: VirtualAuthenticator) -> str:
+    """The authenticator's code of the next 30-second step, once that step has begun.
+
+    A code can be used once: after VerifySoftwareToken, the sign-in needs the *next* code. In the sandbox the
+    clock jumps to the next step (no waiting); on AWS this sleeps until the code changes (at most 30 s).
+    """
+    wait = authenticator.seconds_left()
+    if lab.is_sandbox:
+        lab.advance_clock(wait)
+    else:  # pragma: no cover - real AWS
+        time.sleep(wait + 0.5)
+    return authenticator.code()
+
+
+def fresh_user(
+    lab: Lab, pool: TeachingPool, username: str, password: str | None = None, **kwargs: Any
+) -> TrainingUser:
+    """Delete ``username`` if it exists, then create it again: a clean start each time a notebook runs."""
+    from .flows import create_user, delete_user
+
+    try:
+        delete_user(lab, pool, username)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "UserNotFoundException":
+            raise
+    return create_user(lab, pool, username, password, **kwargs)
+
+
+def sessions(**named: Any) -> Markdown:
+    """A table of the sessions in a chain (challenge, association, verification...), masked, and whether they
+    differ. Each value is an object with ``.session`` or the session string itself."""
+    rows = ["| step | Session (masked) | length |", "|---|---|---|"]
+    seen: list[str] = []
+    for name, value in named.items():
+        session = value if isinstance(value, str) or value is None else getattr(value, "session", None)
+        if not session:
+            rows.append(f"| {name} | (none) | |")
+            continue
+        seen.append(session)
+        rows.append(f"| {name} | `{mask_value(session)}` | {len(session)} |")
+    distinct = len(set(seen)) == len(seen)
+    verdict = ("Every step answered with a **new** session: each one is valid only for the next call."
+               if distinct else "Some steps share a session.")
+    return Markdown("\n".join(rows) + "\n\n" + verdict)
+
+
+def outcome(result: Any) -> str:
+    """What a sign-in step ended in, in a few words: ``tokens``, or the challenge (with its factor list)."""
+    from .flows import Challenge, Tokens, choices
+
+    if isinstance(result, Tokens):
+        return "tokens"
+    if isinstance(result, Challenge):
+        listed = choices(result)
+        if result.name in ("SELECT_MFA_TYPE", "MFA_SETUP") and listed:
+            short = "+".join("TOTP" if f == "SOFTWARE_TOKEN_MFA" else "SMS" if f == "SMS_MFA" else f for f in listed)
+            return f"{result.name} ({short})"
+        return result.name
+    return type(result).__name__
+
+
+# --------------------------------------------------------------------------- notebook 07: the playground
+
+#: Pool configurations (columns): label → (MfaConfiguration, TOTP on the pool, SMS on the pool).
+PLAYGROUND_COLUMNS: dict[str, tuple[str, bool, bool]] = {
+    "OFF": ("OFF", True, False),
+    "OPTIONAL · TOTP": ("OPTIONAL", True, False),
+    "OPTIONAL · TOTP+SMS": ("OPTIONAL", True, True),
+    "ON · TOTP": ("ON", True, False),
+    "ON · TOTP+SMS": ("ON", True, True),
+    "ON · SMS only": ("ON", False, True),
+}
+#: User MFA states (rows): label → (TOTP verified, TOTP enabled, TOTP preferred, SMS enabled, SMS preferred, phone).
+PLAYGROUND_USERS: dict[str, tuple[bool, bool, bool, bool, bool, bool]] = {
+    "no MFA, no phone": (False, False, False, False, False, False),
+    "no MFA, phone number": (False, False, False, False, False, True),
+    "TOTP verified, not enabled": (True, False, False, False, False, False),
+    "TOTP enabled + preferred": (True, True, True, False, False, False),
+    "TOTP enabled, not preferred": (True, True, False, False, False, False),
+    "SMS enabled + preferred": (False, False, False, True, True, True),
+    "TOTP + SMS, none preferred": (True, True, False, True, False, True),
+    "TOTP + SMS, TOTP preferred": (True, True, True, True, False, True),
+}
+#: Auth flows tried for every cell: label → (api, method) of ``flows.sign_in``.
+PLAYGROUND_FLOWS: dict[str, tuple[str, str]] = {
+    "ADMIN_USER_PASSWORD_AUTH": ("admin", "password"),
+    "USER_PASSWORD_AUTH": ("client", "password"),
+    "USER_SRP_AUTH": ("client", "srp"),
+}
+#: The flows :func:`playground` tries by default (SRP gives the same answers and takes ~0.4 s per sign-in).
+PLAYGROUND_DEFAULT_FLOWS = ("ADMIN_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH")
+
+
+@dataclass
+class Playground:
+    """The live table: ``cells[(user, column)]`` → {flow: outcome}. Renders as HTML (one row per user state)."""
+
+    columns: list[str]
+    users: list[str]
+    flows: list[str]
+    cells: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    pool_id: str = ""
+    sign_ins: int = 0
+
+    def outcome(self, user: str, column: str) -> str:
+        """The outcome shared by every flow, or each flow's outcome when they differ."""
+        by_flow = self.cells[(user, column)]
+        distinct = set(by_flow.values())
+        if len(distinct) == 1:
+            return distinct.pop()
+        return "; ".join(f"{f}: {o}" for f, o in by_flow.items())
+
+    def flows_agree(self) -> bool:
+        """True when every auth flow gave the same outcome in every cell (MFA comes after the first factor)."""
+        return all(len(set(v.values())) == 1 for v in self.cells.values())
+
+    def rows(self) -> list[dict[str, str]]:
+        return [{"user": u, **{c: self.outcome(u, c) for c in self.columns}} for u in self.users]
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        colour = {"tokens": "#e6f4ea", "SOFTWARE_TOKEN_MFA": "#e8f0fe", "SMS_MFA": "#fef7e0"}
+        head = "".join(f"<th>{e(c)}</th>" for c in self.columns)
+        body = []
+        for u in self.users:
+            tds = []
+            for c in self.columns:
+                o = self.outcome(u, c)
+                bg = colour.get(o, "#fce8e6" if o.startswith("MFA_SETUP") else "#f3e8fd" if "SELECT" in o else "")
+                tds.append(f"<td style='background:{bg}'>{e(o)}</td>")
+            body.append(f"<tr><th style='text-align:left'>{e(u)}</th>{''.join(tds)}</tr>")
+        agree = (f"The {len(self.flows)} auth flows gave the same answer in every cell: MFA is decided after the "
+                 "first factor, whichever way the password was checked." if self.flows_agree()
+                 else "The auth flows differ in some cells (shown per flow).")
+        return (f"<table class='cmk-playground'><tr><th>user ↓ / pool →</th>{head}</tr>{''.join(body)}</table>"
+                f"<p><small>{self.sign_ins} live sign-ins ({', '.join(self.flows)}) against pool "
+                f"{e(self.pool_id)}. {e(agree)}</small></p>")
+
+    def __repr__(self) -> str:
+        lines = [" | ".join(["user"] + self.columns)]
+        lines += [" | ".join([r["user"]] + [r[c] for c in self.columns]) for r in self.rows()]
+        return "\n".join(lines)
+
+
+def _prepare_user(lab: Lab, pool: TeachingPool, label: str, state: tuple[bool, ...], index: int) -> TrainingUser:
+    from .flows import associate, authenticator, set_preference, sign_in, verify
+
+    verified, totp_on, totp_pref, sms_on, sms_pref, phone = state
+    user = fresh_user(lab, pool, f"play{index}", phone="+15555550100" if phone else None)
+    if not (verified or sms_on):
+        return user
+    tokens = sign_in(lab, pool, user.username, user.password)  # pool OPTIONAL and no MFA yet: tokens
+    if verified:
+        secret = associate(lab, access_token=tokens.access_token)
+        verify(lab, authenticator(lab, secret).code(), access_token=tokens.access_token, device_name=label[:20])
+    if totp_on or sms_on:
+        set_preference(
+            lab, tokens.access_token,
+            totp_enabled=totp_on if verified else None, totp_preferred=totp_pref,
+            sms_enabled=sms_on if sms_on else None, sms_preferred=sms_pref,
+        )
+    return user
+
+
+def playground(
+    lab: Lab,
+    columns: Sequence[str] | None = None,
+    users: Sequence[str] | None = None,
+    flows: Sequence[str] | None = None,
+    *,
+    name: str = "playground",
+) -> Playground:
+    """Sign in live for every pool configuration × user MFA state × auth flow and tabulate what happens.
+
+    One teaching pool (``name``): the users are set up once with the pool OPTIONAL and both factors on, then for
+    each column the pool's MFA configuration is set (SetUserPoolMfaConfig) and every user signs in with every
+    flow. Sandbox only by default: on AWS, SMS needs an SNS role and each sign-in counts against your quotas.
+    """
+    from .flows import create_teaching_pool, sign_in
+
+    columns = list(columns or PLAYGROUND_COLUMNS)
+    users = list(users or PLAYGROUND_USERS)
+    flows = list(flows or PLAYGROUND_DEFAULT_FLOWS)
+    for wanted, known, what in ((columns, PLAYGROUND_COLUMNS, "columns"), (users, PLAYGROUND_USERS, "users"),
+                                (flows, PLAYGROUND_FLOWS, "flows")):
+        unknown = [w for w in wanted if w not in known]
+        if unknown:
+            raise ValueError(f"{what}: {', '.join(unknown)} unknown; choose from {', '.join(known)}.")
+    pool = create_teaching_pool(lab, name, mfa="OPTIONAL", totp=True, sms=True)
+    prepared = {u: _prepare_user(lab, pool, u, PLAYGROUND_USERS[u], i) for i, u in enumerate(users)}
+    table = Playground(columns=columns, users=users, flows=flows, pool_id=pool.pool_id)
+    for column in columns:
+        mfa, totp, sms = PLAYGROUND_COLUMNS[column]
+        lab.client.set_user_pool_mfa_config(**_mfa_config(pool, mfa, totp, sms, lab))
+        for u in users:
+            user = prepared[u]
+            by_flow = {}
+            for f in flows:
+                api, method = PLAYGROUND_FLOWS[f]
+                try:
+                    by_flow[f] = outcome(sign_in(lab, pool, user.username, user.password, api=api, method=method))
+                except ClientError as exc:
+                    by_flow[f] = exc.response.get("Error", {}).get("Code", "error")
+                table.sign_ins += 1
+            table.cells[(u, column)] = by_flow
+    return table
+
+
+def _mfa_config(pool: TeachingPool, mfa: str, totp: bool, sms: bool, lab: Lab) -> dict[str, Any]:
+    from .flows.pool import _mfa_request
+
+    return _mfa_request(lab, pool.pool_id, mfa, totp, sms, None, None)
+
+
+# --------------------------------------------------------------------------- federation (notebook 06)
+
+def federated_provider(lab: Lab, pool: TeachingPool, name: str = "ExampleOIDC") -> dict[str, Any]:
+    """Add (or find) an OIDC identity provider on the pool, as a federated set-up has: CreateIdentityProvider.
+
+    Users who sign in through it are authenticated by the IdP; Cognito offers them no MFA of its own.
+    """
+    try:
+        return lab.client.describe_identity_provider(UserPoolId=pool.pool_id, ProviderName=name)["IdentityProvider"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+    return lab.client.create_identity_provider(
+        UserPoolId=pool.pool_id, ProviderName=name, ProviderType="OIDC",
+        ProviderDetails={
+            "client_id": "example-client",
+            "authorize_scopes": "openid email", "oidc_issuer": "https://idp.example.com",
+            "attributes_request_method": "GET",
+        },
+        AttributeMapping={"email": "email"},
+    )["IdentityProvider"]
+
+
+def challenge_line(lab: Lab, challenge: Challenge, pool: TeachingPool) -> Markdown:
+    """One line about a challenge: its name, the factors it lists and how long its session stays valid."""
+    left = challenge.seconds_left(lab, pool)
+    factors = ""
+    from .flows import choices
+
+    listed = choices(challenge)
+    if listed:
+        factors = f" offering {', '.join(listed)}"
+    return Markdown(f"Cognito asks for **{challenge.name}**{factors}. The session (`{mask_value(challenge.session)}`) "
+                    f"is valid for another **{max(0, left):.0f} s** (AuthSessionValidity {pool.session_minutes} min).")
+
+
+# --------------------------------------------------------------------------- small lesson helpers
+
+DEMO_SECRET = "JBSWY3DPEHPK3PXP"  # RFC/authenticator documentation's well-known example key; not a Cognito secret
+
+
+def demo_authenticator(lab: Lab) -> VirtualAuthenticator:
+    """An authenticator for a well-known *example* key, on the lab's clock (notebook 00: how codes change)."""
+    from .totp import VirtualAuthenticator
+
+    return VirtualAuthenticator(DEMO_SECRET, lab.clock, account_name="demo", issuer="Example")
+
+
+def masked_key_uri(authenticator: VirtualAuthenticator) -> str:
+    """The key URI an authenticator app scans, with the secret masked (the real one is in the QR code)."""
+    uri = authenticator.key_uri()
+    return uri.replace(authenticator.secret, mask_value(authenticator.secret))
+
+
+class _SkewedClock:
+    """The lab's clock shifted by ``offset`` seconds: a phone whose clock runs fast (+) or slow (−)."""
+
+    def __init__(self, clock: Any, offset: float) -> None:
+        self.clock, self.offset = clock, float(offset)
+
+    def now(self) -> float:
+        return self.clock.now() + self.offset
+
+
+def skewed(lab: Lab, authenticator: VirtualAuthenticator, seconds: float) -> VirtualAuthenticator:
+    """The same authenticator on a phone whose clock is ``seconds`` ahead (or behind, negative) of Cognito's."""
+    from .totp import VirtualAuthenticator
+
+    return VirtualAuthenticator(authenticator.secret, _SkewedClock(lab.clock, seconds),
+                                account_name=authenticator.account_name, issuer=authenticator.issuer)
+
+
+def enrolled_user(
+    lab: Lab, pool: TeachingPool, username: str, *, prefer: bool = False, device_name: str | None = None, **kwargs: Any
+) -> tuple[TrainingUser, VirtualAuthenticator, Any]:
+    """A fresh user who signed in and enrolled a (virtual) authenticator — the seed's steps 1–7 in one call.
+
+    ``prefer=True`` also does step 8 (TOTP enabled and preferred). Returns ``(user, authenticator, tokens)``; the
+    pool must let the user sign in without MFA first (OFF or OPTIONAL).
+    """
+    from .flows import associate, authenticator, set_preference, sign_in, verify
+
+    user = fresh_user(lab, pool, username, **kwargs)
+    tokens = sign_in(lab, pool, username, user.password)
+    association = associate(lab, access_token=tokens.access_token)
+    phone = authenticator(lab, association, account_name=username)
+    verify(lab, phone.code(), access_token=tokens.access_token, device_name=device_name or f"{username}Phone")
+    if prefer:
+        set_preference(lab, tokens.access_token, totp_enabled=True, totp_preferred=True)
+    return user, phone, tokens
+
+
+def claims(lab: Lab, pool: TeachingPool, tokens: Any) -> Markdown:
+    """The MFA-relevant claims of the ID and access tokens, each verified against the pool's JWKS (no token shown)."""
+    from .tokens import issuer_url, jwks_url, verify
+
+    endpoint = lab.target.endpoint_url if lab.is_sandbox else None
+    url = jwks_url(pool.pool_id, region=lab.region, endpoint_url=endpoint)
+    issuer = None if lab.is_sandbox else issuer_url(pool.pool_id, region=lab.region)
+    rows = ["| claim | ID token | access token |", "|---|---|---|"]
+    found = {}
+    for use, token in (("id", tokens.id_token), ("access", tokens.access_token)):
+        found[use] = verify(token, jwks_url=url, issuer=issuer, client_id=pool.client_id, token_use=use,
+                            now=lab.clock.now(), leeway=5)
+    for name in ("token_use", "username", "auth_time", "iat", "exp"):
+        cells = []
+        for use in ("id", "access"):
+            value = getattr(found[use], name)
+            if name in ("auth_time", "iat", "exp") and value is not None:
+                value = time.strftime("%H:%M:%S UTC", time.gmtime(value))
+            cells.append(f"`{value}`")
+        rows.append(f"| `{name}` | {cells[0]} | {cells[1]} |")
+    scope = found["access"].scope
+    return Markdown("\n".join(rows) + f"\n\nBoth signatures verified with the pool's JWKS. Access token scope: "
+                    f"`{scope}` (it carries `aws.cognito.signin.user.admin`, which Associate/Verify/"
+                    "SetUserMFAPreference require).")
+
+
+# --------------------------------------------------------------------------- exercise checks (plain Python)
+
+CheckResult = tuple[bool, str]
+
+
+def check_next_sign_in(lab: Lab, pool: TeachingPool, username: str, password: str, expected: str) -> CheckResult:
+    """Sign ``username`` in now and compare what Cognito asks for with ``expected`` (an :func:`outcome`)."""
+    from .flows import sign_in
+
+    got = outcome(sign_in(lab, pool, username, password))
+    return got == expected or got.startswith(expected + " "), f"Sign-in answered: {got} (wanted {expected})."
+
+
+def check_mfa_status(
+    lab: Lab, pool: TeachingPool, username: str, *, enabled: bool | None = None, preferred: str | None = ""
+) -> CheckResult:
+    """AdminGetUser: is TOTP ``enabled`` (when given) and is ``preferred`` the preferred factor ('' = don't care)?"""
+    from .flows import mfa_status
+
+    status = mfa_status(lab, pool, username)
+    ok = (enabled is None or status.totp_enabled == enabled) and (preferred == "" or status.preferred == preferred)
+    return ok, (f"UserMFASettingList={list(status.mfa_setting_list)}, PreferredMfaSetting={status.preferred}.")
+
+
+def check_pool(
+    lab: Lab, name: str, *, mfa: str | None = None, totp: bool | None = None, session_minutes: int | None = None,
+    auth_flow: str | None = None,
+) -> CheckResult:
+    """Find the kit pool ``name`` (any run id) and compare its MFA configuration and app client with the task."""
+    from .naming import pool_name
+
+    full = pool_name(name)
+    found = [p for p in lab.client.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == full]
+    if not found:
+        return False, f"No pool named {full} yet."
+    pool_id = found[-1]["Id"]
+    config = lab.client.get_user_pool_mfa_config(UserPoolId=pool_id)
+    clients = lab.client.list_user_pool_clients(UserPoolId=pool_id, MaxResults=10)["UserPoolClients"]
+    problems = []
+    if mfa is not None and config.get("MfaConfiguration") != mfa:
+        problems.append(f"MfaConfiguration is {config.get('MfaConfiguration')}, not {mfa}")
+    if totp is not None and bool((config.get("SoftwareTokenMfaConfiguration") or {}).get("Enabled")) != totp:
+        problems.append(f"TOTP is {'off' if totp else 'on'} on the pool")
+    if session_minutes is not None or auth_flow is not None:
+        if not clients:
+            problems.append("the pool has no app client")
+        else:
+            app = lab.client.describe_user_pool_client(UserPoolId=pool_id, ClientId=clients[0]["ClientId"])[
+                "UserPoolClient"]
+            if session_minutes is not None and app.get("AuthSessionValidity") != session_minutes:
+                problems.append(f"AuthSessionValidity is {app.get('AuthSessionValidity')}, not {session_minutes}")
+            if auth_flow is not None and auth_flow not in (app.get("ExplicitAuthFlows") or []):
+                problems.append(f"{auth_flow} is not among the app client's auth flows")
+    if problems:
+        return False, f"{full}: " + "; ".join(problems) + "."
+    return True, f"{full} ({pool_id}) is configured as asked."
+
+
+def live_answer(lab: Lab, column: str, user: str, flow: str = "ADMIN_USER_PASSWORD_AUTH") -> str:
+    """What sign-in does for one playground cell, computed live now (for notebook 07's quiz)."""
+    return playground(lab, [column], [user], [flow], name="playground-quiz").outcome(user, column)
