@@ -34,3 +34,18 @@ def _no_double_click_window(monkeypatch):
     from cognito_mfa_kit.ui import feedback
 
     monkeypatch.setattr(feedback, "DOUBLE_CLICK_SECONDS", 0.0)
+
+
+@pytest.fixture(autouse=True)
+def _callbacks_raise(monkeypatch):
+    """ipywidgets logs and swallows a click handler's exception; here it fails the test instead."""
+    from ipywidgets.widgets.widget import CallbackDispatcher
+
+    def call(self, *args, **kwargs):
+        value = None
+        for callback in self.callbacks:
+            local_value = callback(*args, **kwargs)
+            value = local_value if local_value is not None else value
+        return value
+
+    monkeypatch.setattr(CallbackDispatcher, "__call__", call)

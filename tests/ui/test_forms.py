@@ -20,8 +20,8 @@ from cognito_mfa_kit.ui import (
     SignInForm,
     TotpEnrolmentCard,
     VirtualAuthenticatorView,
+    feedback,
 )
-from cognito_mfa_kit.ui import feedback
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
