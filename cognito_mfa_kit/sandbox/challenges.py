@@ -64,7 +64,7 @@ def decide(f: MfaFacts) -> Decision:
     if len(factors) == 1:
         return Decision(factors[0], {})
     if len(factors) > 1:
-        return Decision("SELECT_MFA_TYPE", {"MFAS_CAN_CHOOSE": json.dumps(factors)})
+        return Decision("SELECT_MFA_TYPE", {"MFAS_CAN_CHOOSE": _json_list(factors)})
     if f.pool_mfa == "ON":
         if f.pool_sms and f.has_phone:
             # "users with a phone number get SMS_MFA directly" (reference §1.b)
@@ -74,5 +74,10 @@ def decide(f: MfaFacts) -> Decision:
             can_setup.append(SMS)
         if f.pool_totp:
             can_setup.append(TOTP)
-        return Decision("MFA_SETUP", {"MFAS_CAN_SETUP": json.dumps(can_setup)})
+        return Decision("MFA_SETUP", {"MFAS_CAN_SETUP": _json_list(can_setup)})
     return Decision(None, {})
+
+
+def _json_list(names: list[str]) -> str:
+    """A challenge-list parameter as Cognito writes it: compact JSON, e.g. ``["SMS_MFA","SOFTWARE_TOKEN_MFA"]``."""
+    return json.dumps(names, separators=(",", ":"))
