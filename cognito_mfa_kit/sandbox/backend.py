@@ -419,8 +419,10 @@ class SandboxBackend(CognitoIdpBackend):
             if device.confirmed and not device_checked:
                 session = self._issue(pool, client, user, "DEVICE_SRP_AUTH", device_key=device.key)
                 return {"ChallengeName": "DEVICE_SRP_AUTH", "Session": session.id, "ChallengeParameters": {}}
-            if device_checked and device.remembered:
-                # Rule: a remembered device skips MFA.
+            config = pool.extended_config.get("DeviceConfiguration") or {}
+            if device_checked and device.remembered and config.get("ChallengeRequiredOnNewDevice"):
+                # Rule: "When [ChallengeRequiredOnNewDevice is] true, a remembered device can sign in with device
+                # authentication instead of SMS and TOTP factors" (DeviceConfigurationType).
                 return self._signed_in(pool, client, user, device)
         return self._mfa_or_tokens(pool, client, user, device)
 

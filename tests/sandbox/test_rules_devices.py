@@ -12,6 +12,7 @@ from sandbox_helpers import PASSWORD, answer_totp, enrol_totp, fresh_code, make_
 DEVICE_KEY = re.compile(r"^us-east-1_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ALWAYS = {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False}
 OPT_IN = {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": True}
+NO_MFA_SKIP = {"ChallengeRequiredOnNewDevice": False, "DeviceOnlyRememberedOnUserPrompt": False}
 
 
 def _error(info: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
@@ -165,3 +166,14 @@ def test_forgotten_device_key_at_sign_in(cognito, sandbox):
     with pytest.raises(ClientError) as info:
         _device_srp(cognito, pool, username, key, group, password).authenticate_user()
     assert _error(info) == ("ResourceNotFoundException", "Device does not exist.")
+
+
+def test_remembered_device_skips_mfa_only_with_challenge_required_on_new_device(cognito, sandbox):
+    """DeviceConfigurationType: only when ChallengeRequiredOnNewDevice is true does a remembered device replace MFA."""
+    pool, username, secret, result = _totp_user_signed_in(cognito, sandbox, NO_MFA_SKIP)
+    key, group, password, necessary = _confirm(cognito, result)
+    assert necessary is False  # remembered at once
+    challenge = _device_srp(cognito, pool, username, key, group, password).authenticate_user()
+    assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    final = answer_totp(cognito, pool, username, challenge["Session"], fresh_code(secret, sandbox))
+    assert final["AuthenticationResult"]["AccessToken"]
