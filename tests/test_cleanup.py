@@ -12,7 +12,12 @@ from botocore.exceptions import ClientError
 
 from cognito_mfa_kit.cleanup import cleanup, find_kit_pools
 from cognito_mfa_kit.naming import NAME_PREFIX, TAG_KEY
-from cognito_mfa_kit.ratelimit import QuotaCaller
+from cognito_mfa_kit.ratelimit import QuotaCaller, RateLimiter
+
+
+def _fast(cognito) -> QuotaCaller:
+    """No pacing: the shared test sandbox holds every test's pools, and pacing is not what these tests check."""
+    return QuotaCaller(cognito, RateLimiter(rates={}))
 
 
 def _exists(cognito, pool_id: str) -> bool:
@@ -52,25 +57,25 @@ def pools(cognito) -> dict[str, str]:
 
 
 def test_finds_only_tagged_and_prefixed_pools_of_the_run(cognito, pools) -> None:
-    found = find_kit_pools(QuotaCaller(cognito), run_id=pools["run"])
+    found = find_kit_pools(_fast(cognito), run_id=pools["run"])
     assert {p.id for p in found} == {pools["kit"], pools["protected"], pools["domain"]}
     by_id = {p.id: p for p in found}
     assert by_id[pools["protected"]].protected and not by_id[pools["kit"]].protected
     assert by_id[pools["domain"]].domain == f"d-{pools['run']}"
     # without a run id every run's kit pools count, still never the untagged ones
-    every = {p.id for p in find_kit_pools(QuotaCaller(cognito))}
+    every = {p.id for p in find_kit_pools(_fast(cognito))}
     assert pools["other_run"] in every
     assert not every & {pools["untagged"], pools["other_tag"], pools["no_prefix"]}
 
 
 def test_dry_run_deletes_nothing(cognito, pools) -> None:
-    result = cleanup(QuotaCaller(cognito), run_id=pools["run"])
+    result = cleanup(_fast(cognito), run_id=pools["run"])
     assert result.dry_run and result.deleted == []
     assert all(_exists(cognito, pools[k]) for k in pools if k != "run")
 
 
 def test_yes_deletes_kit_pools_but_not_protected_untagged_or_other_runs(cognito, pools) -> None:
-    result = cleanup(QuotaCaller(cognito), run_id=pools["run"], yes=True)
+    result = cleanup(_fast(cognito), run_id=pools["run"], yes=True)
     assert {p.id for p in result.deleted} == {pools["kit"], pools["domain"]}
     assert [p.id for p in result.protected] == [pools["protected"]]
     assert not _exists(cognito, pools["kit"]) and not _exists(cognito, pools["domain"])
@@ -83,7 +88,7 @@ def test_yes_deletes_kit_pools_but_not_protected_untagged_or_other_runs(cognito,
 
 def test_prefix_must_be_the_kits(cognito) -> None:
     with pytest.raises(ValueError):
-        find_kit_pools(QuotaCaller(cognito), name_prefix="prod-")
+        find_kit_pools(_fast(cognito), name_prefix="prod-")
 
 
 def _cli(sandbox, *args: str) -> subprocess.CompletedProcess:
