@@ -10,6 +10,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from sandbox_helpers import (
     PASSWORD,
+    SNS,
     access_token,
     answer_totp,
     code,
@@ -175,7 +176,9 @@ def test_wrong_code_with_access_token_then_right_code(cognito, sandbox):
     with pytest.raises(ClientError) as info:
         cognito.verify_software_token(AccessToken=token, UserCode=wrong)
     assert _error(info) == ("EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")
-    assert cognito.verify_software_token(AccessToken=token, UserCode=right)["Status"] == "SUCCESS"
+    verified = cognito.verify_software_token(AccessToken=token, UserCode=right)
+    assert verified["Status"] == "SUCCESS"
+    assert "Session" not in verified  # the access-token path has no session
 
 
 def test_wrong_code_with_session_then_same_session_retries(cognito, sandbox):
@@ -276,3 +279,34 @@ def test_session_from_verify_satisfies_mfa_setup(cognito, sandbox):
     again = sign_in(cognito, pool, username, PASSWORD)
     assert again["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     assert again["ChallengeParameters"]["FRIENDLY_DEVICE_NAME"] == "Pixel"
+
+
+def test_associated_but_unverified_token_changes_nothing_at_sign_in(cognito, sandbox):
+    """"If you don't verify the software token and your user pool doesn't require MFA, the user can then authenticate
+    with user name and password credentials alone. If your user pool requires TOTP MFA, [...] MFA_SETUP [...] each
+    time your user signs in." (AssociateSoftwareToken docs)"""
+    optional = make_pool(cognito, mfa="OPTIONAL")
+    username = make_user(cognito, optional)
+    cognito.associate_software_token(AccessToken=access_token(cognito, optional, username))
+    assert "AuthenticationResult" in sign_in(cognito, optional, username)
+    required = make_pool(cognito, mfa="ON")
+    username = make_user(cognito, required)
+    for _ in range(2):
+        setup = sign_in(cognito, required, username)
+        assert setup["ChallengeName"] == "MFA_SETUP"
+        cognito.associate_software_token(Session=setup["Session"])
+
+
+def test_verified_token_keeps_working_after_the_pool_turns_totp_off(cognito, sandbox):
+    """"users who previously associated and verified a TOTP token can continue to use it for MFA" (reference §2)."""
+    pool = make_pool(cognito, mfa="OPTIONAL", sms=True)
+    username = make_user(cognito, pool)
+    secret, _ = enrol_totp(cognito, sandbox, pool, username)
+    cognito.set_user_pool_mfa_config(
+        UserPoolId=pool.id, MfaConfiguration="OPTIONAL", SoftwareTokenMfaConfiguration={"Enabled": False},
+        SmsMfaConfiguration={"SmsAuthenticationMessage": "Code {####}", "SmsConfiguration": SNS},
+    )
+    challenge = sign_in(cognito, pool, username)
+    assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    assert answer_totp(cognito, pool, username, challenge["Session"], fresh_code(secret, sandbox))[
+        "AuthenticationResult"]
