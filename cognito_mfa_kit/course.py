@@ -194,9 +194,16 @@ class Expected:
     message: str | None = None
     explanation: Any = None
 
+    def __repr__(self) -> str:
+        if self.explanation is None:
+            return "(nothing caught yet)"
+        return f"As expected: {self.code}\n{self.explanation.as_text()}"
+
     def _repr_markdown_(self) -> str:
         if self.explanation is None:
             return "(nothing caught yet)"
+        if self.code == "ValueError":
+            return f"✅ As expected, the kit refused it **before calling Cognito**: {self.message}"
         return f"✅ As expected: **{self.code}**\n\n{self.explanation.as_markdown()}"
 
 
@@ -633,3 +640,126 @@ def check_pool(
 def live_answer(lab: Lab, column: str, user: str, flow: str = "ADMIN_USER_PASSWORD_AUTH") -> str:
     """What sign-in does for one playground cell, computed live now (for notebook 07's quiz)."""
     return playground(lab, [column], [user], [flow], name="playground-quiz").outcome(user, column)
+
+
+# --------------------------------------------------------------------------- quizzes (the questions live here)
+
+#: key → (question, options, right answer, why). The right answer is always one of the options.
+QUIZZES: dict[str, tuple[str, tuple[str, ...], str, str]] = {
+    "00-skew": (
+        "Your phone's clock is 45 seconds fast. What happens to its TOTP codes at Cognito?",
+        ("Accepted: Cognito ignores the phone's clock", "Refused: they belong to a step Cognito does not accept",
+         "Accepted for the first sign-in only"),
+        "Refused: they belong to a step Cognito does not accept",
+        "Cognito accepts the current 30-second step or one either side; 45 s ahead is usually two steps away.",
+    ),
+    "00-secret": (
+        "Who can make valid TOTP codes for a user?",
+        ("Anyone who knows the user's password", "Anyone holding the SecretCode from AssociateSoftwareToken",
+         "Only the phone that scanned the QR code"),
+        "Anyone holding the SecretCode from AssociateSoftwareToken",
+        "The secret is the factor. That is why the kit masks it, and why a QR code deserves the same care.",
+    ),
+    "01-order": (
+        "You create a pool with CreateUserPool(MfaConfiguration='ON') and no SmsConfiguration. What happens?",
+        ("The pool is created with TOTP required", "InvalidParameterException: SMS configuration … required",
+         "The pool is created with MFA OFF"),
+        "InvalidParameterException: SMS configuration … required",
+        "CreateUserPool only configures SMS MFA (API Reference, CreateUserPool). Create the pool, then call "
+        "SetUserPoolMfaConfig with SoftwareTokenMfaConfiguration={Enabled: true}.",
+    ),
+    "01-admin-flow": (
+        "Why does the seed article ask you to enable ALLOW_ADMIN_USER_PASSWORD_AUTH on the app client?",
+        ("Without it TOTP can't be enabled on the pool",
+         "Its test uses admin-initiate-auth --auth-flow ADMIN_USER_PASSWORD_AUTH, refused unless the client allows it",
+         "It makes the TOTP secret longer"),
+        "Its test uses admin-initiate-auth --auth-flow ADMIN_USER_PASSWORD_AUTH, refused unless the client allows it",
+        "Each auth flow must be listed in the app client's ExplicitAuthFlows; the admin password flow is off "
+        "unless you turn it on.",
+    ),
+    "02-secret-call": (
+        "Which call gives you the secret to put into the authenticator app?",
+        ("VerifySoftwareToken", "AssociateSoftwareToken", "SetUserMFAPreference", "AdminGetUser"),
+        "AssociateSoftwareToken",
+        "AssociateSoftwareToken returns SecretCode; VerifySoftwareToken proves the app has it.",
+    ),
+    "02-after-verify": (
+        "The pool's MFA is OPTIONAL. Bob verified his authenticator (Status SUCCESS) and did nothing else. "
+        "What does his next sign-in ask for?",
+        ("A TOTP code (SOFTWARE_TOKEN_MFA)", "Nothing: he gets tokens", "MFA_SETUP"),
+        "Nothing: he gets tokens",
+        "Verifying registers the authenticator; it does not turn TOTP on. That is step 8, the MFA preference.",
+    ),
+    "03-admin": (
+        "Bob is not signed in. Which call can enable TOTP MFA for him?",
+        ("SetUserMFAPreference", "AdminSetUserMFAPreference", "VerifySoftwareToken"),
+        "AdminSetUserMFAPreference",
+        "SetUserMFAPreference needs the user's own access token; the admin call uses the pool id, the username "
+        "and IAM credentials.",
+    ),
+    "03-before-verify": (
+        "Carol never verified an authenticator. You call SetUserMFAPreference with TOTP Enabled=true. Result?",
+        ("TOTP is enabled and she gets MFA_SETUP", "InvalidParameterException: User has not set up software "
+         "token mfa", "It succeeds but nothing changes"),
+        "InvalidParameterException: User has not set up software token mfa",
+        "Users must register a TOTP authenticator before they set this as their preferred MFA method "
+        "(API Reference, SetUserMFAPreference).",
+    ),
+    "04-next-code": (
+        "Bob verified his authenticator 10 seconds ago with code 123456. He signs in now. Which code works?",
+        ("123456 again", "The next code his app shows", "Any code from the last 90 seconds"),
+        "The next code his app shows",
+        "A code is accepted once: reusing it gives ExpiredCodeException 'Your software token has already been "
+        "used once.'",
+    ),
+    "04-device": (
+        "A device was confirmed and remembered. What does signing in on it skip?",
+        ("The password", "The MFA challenge", "Both"),
+        "The MFA challenge",
+        "The device proves itself with DEVICE_SRP_AUTH instead of a TOTP code; the password is still needed.",
+    ),
+    "05-session": (
+        "In the MFA_SETUP chain, which Session do you send with RespondToAuthChallenge(MFA_SETUP)?",
+        ("The one from InitiateAuth", "The one from AssociateSoftwareToken", "The one from VerifySoftwareToken"),
+        "The one from VerifySoftwareToken",
+        "Each step returns the session for the next one; VerifySoftwareToken's 'satisfies an MFA_SETUP "
+        "challenge' (API Reference).",
+    ),
+    "06-reuse": (
+        "Which error means the code was right but already used?",
+        ("CodeMismatchException", "ExpiredCodeException", "EnableSoftwareTokenMFAException",
+         "NotAuthorizedException"),
+        "ExpiredCodeException",
+        "'Your software token has already been used once.' Wait for the next 30-second code.",
+    ),
+    "06-lost": (
+        "Pool MFA is ON and a user lost the phone. After AdminDeleteSoftwareToken, what does the next sign-in "
+        "(no other factor) return?",
+        ("Tokens", "SOFTWARE_TOKEN_MFA", "MFA_SETUP"),
+        "MFA_SETUP",
+        "The registration is gone; with MFA required the user must set up a new authenticator.",
+    ),
+    "08-tier": (
+        "Which Cognito feature plans include TOTP MFA?",
+        ("Plus only", "Essentials and Plus", "Lite, Essentials and Plus"),
+        "Lite, Essentials and Plus",
+        "TOTP and SMS MFA are on every plan; email MFA needs Essentials or Plus.",
+    ),
+}
+
+
+def quiz(key: str) -> Any:
+    """The exercise widget for ``QUIZZES[key]`` (a :class:`cognito_mfa_kit.ui.exercises.Quiz`)."""
+    from .ui.exercises import Quiz
+
+    question, options, answer, why = QUIZZES[key]
+    return Quiz(question, options, answer, why=why)
+
+
+def task(prompt: str, check: Any, *args: Any, hint: str = "", **kwargs: Any) -> Any:
+    """A hands-on exercise widget; *Check* calls ``check(*args, **kwargs)`` → ``(passed, what it found)``."""
+    import functools
+
+    from .ui.exercises import Task
+
+    return Task(prompt, functools.partial(check, *args, **kwargs), hint=hint)
