@@ -914,8 +914,29 @@ class SandboxBackend(CognitoIdpBackend):
 sandbox_backends: BackendDict[SandboxBackend] = BackendDict(SandboxBackend, "cognito-idp")
 
 
+class _OnceImportedKeys:
+    """moto's pool constructor imports its one static signing key from JSON for every pool (0.6 s each: RSA key
+    validation). The sandbox signs with each pool's own key (``jwt_keys``), so moto's is imported once and shared."""
+
+    def __init__(self, jwk_module: Any) -> None:
+        self._jwk = jwk_module
+        self._keys: dict[str, Any] = {}
+        self.RSAKey = self
+
+    def import_key(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        cache_key = json.dumps(data, sort_keys=True, default=str)
+        if cache_key not in self._keys:
+            self._keys[cache_key] = self._jwk.RSAKey.import_key(data, *args, **kwargs)
+        return self._keys[cache_key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._jwk, name)
+
+
 def install() -> BackendDict[SandboxBackend]:
     """Make moto's cognito-idp service use :class:`SandboxBackend` (idempotent)."""
+    if not isinstance(moto_models.jwk, _OnceImportedKeys):
+        moto_models.jwk = _OnceImportedKeys(moto_models.jwk)  # type: ignore[assignment]
     moto_models.cognitoidp_backends = sandbox_backends  # type: ignore[assignment]
     moto_responses.cognitoidp_backends = sandbox_backends  # type: ignore[assignment]
     return sandbox_backends
