@@ -65,7 +65,7 @@ class Cli:
 
     def ok(self, argv: list[str]) -> dict:
         done = self.run(argv)
-        assert done.returncode == 0, done.stderr
+        assert done.returncode == 0, f"exit {done.returncode}: {done.stderr}"
         return json.loads(done.stdout) if done.stdout.strip() else {}
 
 
@@ -112,8 +112,8 @@ def test_seed_article_commands_against_the_sandbox(cli, bob, sandbox):
     right = totp.at(sandbox.now())
     wrong = f"{(int(right) + 1) % 10**6:06d}"
     failed = cli.run(_with(seed["verify-software-token"], access_token=token, user_code=wrong))
-    assert failed.returncode in (254, 255)
-    assert "EnableSoftwareTokenMFAException" in failed.stderr
+    assert failed.returncode in (254, 255), failed.stderr
+    assert "EnableSoftwareTokenMFAException" in failed.stderr, failed.stderr
     assert "Code mismatch and fail enable Software Token MFA" in failed.stderr
     # ... then the right one.
     verified = cli.ok(_with(seed["verify-software-token"], access_token=token, user_code=right))
@@ -169,5 +169,5 @@ def test_cli_wrong_code_at_sign_in(cli, bob, sandbox):
     responses = _shorthand(argv[argv.index("--challenge-responses") + 1], SOFTWARE_TOKEN_MFA_CODE=wrong)
     failed = cli.run(_with(argv, user_pool_id=pool_id, client_id=client_id, challenge_responses=responses,
                            session=challenge["Session"]))
-    assert failed.returncode in (254, 255)
-    assert "CodeMismatchException" in failed.stderr
+    assert failed.returncode in (254, 255), failed.stderr
+    assert "CodeMismatchException" in failed.stderr, failed.stderr
