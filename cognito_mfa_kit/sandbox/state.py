@@ -141,7 +141,7 @@ def snapshot() -> dict[str, Any]:
     return {
         "format": FORMAT,
         "version": VERSION,
-        "saved_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "saved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "clock_offset": CLOCK.offset,
         "backends": backends,
     }
