@@ -295,6 +295,6 @@ def test_verifies_tokens_issued_by_the_sandbox(sandbox):
         assert access.username == id_claims.username == "alice"
         assert access.pool_id == pool and id_claims.client_id == client
         with pytest.raises(InvalidTokenUseError):
-            verify(result["IdToken"], jwks_url=url, token_use="access")
+            verify(result["IdToken"], jwks_url=url, token_use="access", now=sandbox.now())
     finally:
         clear_jwks_cache()
