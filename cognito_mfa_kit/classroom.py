@@ -30,7 +30,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .cleanup import CleanupResult, cleanup, describe_kit_pool
+from .cleanup import CleanupResult, cleanup, describe_kit_pool, list_pools
 from .naming import NAME_PREFIX, TAG_KEY
 from .ratelimit import CallStats, QuotaCaller
 
@@ -169,18 +169,11 @@ class _Pools:
 
     def discover(self, names: set[str]) -> None:
         """Find which of ``names`` exist already (tagged with this run): one listing, one describe each."""
-        token: str | None = None
-        while True:
-            params: dict[str, Any] = {"MaxResults": 60, **({"NextToken": token} if token else {})}
-            page = self.caller.call("ListUserPools", **params)
-            for summary in page.get("UserPools", []):
-                if summary.get("Name") in names and summary["Name"] not in self.existing:
-                    pool = describe_kit_pool(self.caller, summary["Id"])
-                    if pool is not None and pool.run_id == self.run_id:
-                        self.existing[pool.name] = pool.id
-            token = page.get("NextToken")
-            if not token:
-                return
+        for summary in list_pools(self.caller):
+            if summary.get("Name") in names and summary["Name"] not in self.existing:
+                pool = describe_kit_pool(self.caller, summary["Id"])
+                if pool is not None and pool.run_id == self.run_id:
+                    self.existing[pool.name] = pool.pool_id
 
     def ensure(self, name: str) -> tuple[str, str]:
         """(pool id, app client id) for the pool ``name``, creating what is missing."""

@@ -30,9 +30,9 @@ PROTECTION_HINT = (
 
 @dataclass(frozen=True)
 class KitPool:
-    """A user pool the kit created."""
+    """A user pool the kit created (found by its name prefix and tag)."""
 
-    id: str
+    pool_id: str
     name: str
     run_id: str
     protected: bool = False
@@ -50,7 +50,8 @@ class CleanupResult:
     dry_run: bool = True
 
 
-def _list_pools(caller: QuotaCaller) -> list[dict[str, Any]]:
+def list_pools(caller: QuotaCaller) -> list[dict[str, Any]]:
+    """Every pool summary ListUserPools returns (all pages; summaries carry no tags)."""
     pools: list[dict[str, Any]] = []
     token: str | None = None
     while True:
@@ -76,7 +77,7 @@ def describe_kit_pool(caller: QuotaCaller, pool_id: str) -> KitPool | None:
     if TAG_KEY not in tags or not str(pool.get("Name", "")).startswith(NAME_PREFIX):
         return None
     return KitPool(
-        id=pool["Id"],
+        pool_id=pool["Id"],
         name=pool["Name"],
         run_id=tags[TAG_KEY],
         protected=pool.get("DeletionProtection") == "ACTIVE",
@@ -90,7 +91,7 @@ def find_kit_pools(caller: QuotaCaller, *, run_id: str | None = None, name_prefi
     if not name_prefix.startswith(NAME_PREFIX):
         raise ValueError(f"name_prefix must start with the kit's prefix {NAME_PREFIX!r}")
     found = []
-    for summary in _list_pools(caller):
+    for summary in list_pools(caller):
         if not str(summary.get("Name", "")).startswith(name_prefix):
             continue
         pool = describe_kit_pool(caller, summary["Id"])
@@ -105,8 +106,8 @@ def delete_pool(caller: QuotaCaller, pool: KitPool) -> bool:
         return False
     try:
         if pool.domain:
-            caller.call("DeleteUserPoolDomain", Domain=pool.domain, UserPoolId=pool.id)
-        caller.call("DeleteUserPool", UserPoolId=pool.id)
+            caller.call("DeleteUserPoolDomain", Domain=pool.domain, UserPoolId=pool.pool_id)
+        caller.call("DeleteUserPool", UserPoolId=pool.pool_id)
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ResourceNotFoundException":
             return False

@@ -58,12 +58,12 @@ def pools(cognito) -> dict[str, str]:
 
 def test_finds_only_tagged_and_prefixed_pools_of_the_run(cognito, pools) -> None:
     found = find_kit_pools(_fast(cognito), run_id=pools["run"])
-    assert {p.id for p in found} == {pools["kit"], pools["protected"], pools["domain"]}
-    by_id = {p.id: p for p in found}
+    assert {p.pool_id for p in found} == {pools["kit"], pools["protected"], pools["domain"]}
+    by_id = {p.pool_id: p for p in found}
     assert by_id[pools["protected"]].protected and not by_id[pools["kit"]].protected
     assert by_id[pools["domain"]].domain == f"d-{pools['run']}"
     # without a run id every run's kit pools count, still never the untagged ones
-    every = {p.id for p in find_kit_pools(_fast(cognito))}
+    every = {p.pool_id for p in find_kit_pools(_fast(cognito))}
     assert pools["other_run"] in every
     assert not every & {pools["untagged"], pools["other_tag"], pools["no_prefix"]}
 
@@ -76,8 +76,8 @@ def test_dry_run_deletes_nothing(cognito, pools) -> None:
 
 def test_yes_deletes_kit_pools_but_not_protected_untagged_or_other_runs(cognito, pools) -> None:
     result = cleanup(_fast(cognito), run_id=pools["run"], yes=True)
-    assert {p.id for p in result.deleted} == {pools["kit"], pools["domain"]}
-    assert [p.id for p in result.protected] == [pools["protected"]]
+    assert {p.pool_id for p in result.deleted} == {pools["kit"], pools["domain"]}
+    assert [p.pool_id for p in result.protected] == [pools["protected"]]
     assert not _exists(cognito, pools["kit"]) and not _exists(cognito, pools["domain"])
     # moto itself would delete a protected pool: the kit checked DescribeUserPool first
     for kept in ("protected", "untagged", "other_tag", "no_prefix", "other_run"):

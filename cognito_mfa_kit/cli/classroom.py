@@ -114,9 +114,9 @@ def teardown(args: argparse.Namespace) -> int:
     pools = [p for p in result.found if not p.protected] if result.dry_run else result.deleted
     print(f"{verb} {len(pools)} classroom pool(s) of run {args.run_id!r}:")
     for pool in pools:
-        print(f"  {pool.id}  {pool.name}" + (f"  (~{pool.users} users)" if pool.users is not None else ""))
+        print(f"  {pool.pool_id}  {pool.name}" + (f"  (~{pool.users} users)" if pool.users is not None else ""))
     for pool in result.protected:
-        print(f"Skipped {pool.id}: " + PROTECTION_HINT.format(id=pool.id), file=sys.stderr)
+        print(f"Skipped {pool.pool_id}: " + PROTECTION_HINT.format(id=pool.pool_id), file=sys.stderr)
     if args.out and not result.dry_run and not result.protected:
         sheet = Path(args.out)
         if sheet.exists():

@@ -75,12 +75,12 @@ def run(args: argparse.Namespace) -> int:
         state = "deleted" if pool in result.deleted else "PROTECTED, kept" if pool.protected else (
             "would delete" if result.dry_run else "gone already")
         users = f", ~{pool.users} users" if pool.users is not None else ""
-        print(f"  {pool.id}  {pool.name}  run={pool.run_id}{users}  [{state}]")
+        print(f"  {pool.pool_id}  {pool.name}  run={pool.run_id}{users}  [{state}]")
     deletable = [p for p in result.found if not p.protected]
     if result.dry_run:
         print(f"Dry run: nothing deleted. Run again with --yes to delete {len(deletable)} pool(s).")
     else:
         print(f"Deleted {len(result.deleted)} pool(s).")
     for pool in result.protected:
-        print(f"Skipped {pool.id}: " + PROTECTION_HINT.format(id=pool.id), file=sys.stderr)
+        print(f"Skipped {pool.pool_id}: " + PROTECTION_HINT.format(id=pool.pool_id), file=sys.stderr)
     return 0

@@ -19,7 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from .. import cleanup
+from ..cleanup import KitPool, list_pools
 from ..naming import DEFAULT_RUN_ID, NAME_PREFIX, TAG_KEY, pool_name
+from ..ratelimit import Backoff, QuotaCaller, RateLimiter
 from ._masked import MaskedRepr, secret
 from .validation import check_mfa, check_session_minutes
 
@@ -71,15 +74,6 @@ class TeachingPool(MaskedRepr):
     run_id: str = DEFAULT_RUN_ID
     client_secret: str | None = secret(None)
     created: bool = False  # True when this call created the pool (False: an existing one was reused)
-
-
-@dataclass(frozen=True)
-class KitPool:
-    """A pool the kit created (found by its name prefix and tag)."""
-
-    pool_id: str
-    name: str
-    run_id: str
 
 
 def _check_flows(auth_flows: Iterable[str]) -> tuple[str, ...]:
@@ -148,20 +142,16 @@ def _client_request(auth_flows: Sequence[str], session_minutes: int) -> dict[str
     return {"ExplicitAuthFlows": list(auth_flows), "AuthSessionValidity": session_minutes}
 
 
-def _list_pools(lab: Lab) -> list[dict[str, Any]]:
-    pools: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"MaxResults": 60}
-    while True:
-        page = lab.client.list_user_pools(**kwargs)
-        pools.extend(page.get("UserPools", []))
-        if not page.get("NextToken"):
-            return pools
-        kwargs["NextToken"] = page["NextToken"]
+def _caller(lab: Lab) -> QuotaCaller:
+    """``lab.client`` behind the clean-up module's call interface: unpaced, one attempt per call (the client's
+    own retry mode already handles throttling), every call journaled as usual."""
+    return QuotaCaller(lab.client, RateLimiter(rates={}), Backoff(max_attempts=1))
 
 
 def _find_pool(lab: Lab, name: str, run_id: str) -> dict[str, Any] | None:
     """The oldest pool named ``name`` tagged with ``run_id`` (DescribeUserPool; ListUserPools has no tags)."""
-    candidates = sorted((p for p in _list_pools(lab) if p.get("Name") == name), key=lambda p: p.get("CreationDate"))
+    summaries = list_pools(_caller(lab))
+    candidates = sorted((p for p in summaries if p.get("Name") == name), key=lambda p: p.get("CreationDate"))
     for summary in candidates:
         described = lab.client.describe_user_pool(UserPoolId=summary["Id"])["UserPool"]
         if (described.get("UserPoolTags") or {}).get(TAG_KEY) == run_id:
@@ -305,18 +295,29 @@ def update_client(
 
 
 def find_kit_pools(lab: Lab, run_id: str | None = None) -> list[KitPool]:
-    """Pools the kit made: named ``cmk-…`` and tagged ``TAG_KEY`` (with value ``run_id`` when given)."""
-    found = []
-    for summary in _list_pools(lab):
-        if not str(summary.get("Name", "")).startswith(NAME_PREFIX):
-            continue
-        tags = lab.client.describe_user_pool(UserPoolId=summary["Id"])["UserPool"].get("UserPoolTags") or {}
-        if TAG_KEY in tags and (run_id is None or tags[TAG_KEY] == run_id):
-            found.append(KitPool(pool_id=summary["Id"], name=summary["Name"], run_id=tags[TAG_KEY]))
-    return found
+    """Pools the kit made: named ``cmk-…`` and tagged ``TAG_KEY`` (with value ``run_id`` when given).
+
+    One ListUserPools listing, then DescribeUserPool for each ``cmk-`` pool (the listing carries no tags): the
+    same lookup as ``cognito-mfa-kit cleanup`` (:func:`cognito_mfa_kit.cleanup.find_kit_pools`).
+    """
+    return cleanup.find_kit_pools(_caller(lab), run_id=run_id)
 
 
 def delete_teaching_pool(lab: Lab, pool: TeachingPool | KitPool | str) -> None:
-    """DeleteUserPool (its users, clients and devices go with it)."""
+    """Delete a kit pool: its domain first (as Cognito requires), then DeleteUserPool (users, clients and devices
+    go with it).
+
+    A pool id or :class:`TeachingPool` is described first. Raises ``ValueError`` for a pool the kit did not make
+    (or that is gone) and for one with deletion protection on (the message says how to turn it off).
+    """
+    caller = _caller(lab)
     pool_id = pool if isinstance(pool, str) else pool.pool_id
-    lab.client.delete_user_pool(UserPoolId=pool_id)
+    kit_pool = pool if isinstance(pool, KitPool) else cleanup.describe_kit_pool(caller, pool_id)
+    if kit_pool is None:
+        raise ValueError(
+            f"pool: {pool_id} is gone, or is not a pool the kit made (named {NAME_PREFIX}… and tagged {TAG_KEY}); "
+            "the kit deletes only its own pools."
+        )
+    if kit_pool.protected:
+        raise ValueError(f"pool: {pool_id}: " + cleanup.PROTECTION_HINT.format(id=pool_id))
+    cleanup.delete_pool(caller, kit_pool)

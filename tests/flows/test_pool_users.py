@@ -76,6 +76,31 @@ def test_pools_not_made_by_the_kit_are_never_found(lab, run_id):
         lab.client.delete_user_pool(UserPoolId=pool_id)
 
 
+def test_flow_cleanup_follows_the_cleanup_rules_domain_and_protection(lab, run_id):
+    """flows.delete_run / delete_teaching_pool are cognito_mfa_kit.cleanup: domain first, protection respected,
+    nothing deleted that the kit did not make."""
+    with_domain = flows.create_teaching_pool(lab, "with-domain", run_id=run_id)
+    lab.client.create_user_pool_domain(Domain=f"d-{run_id}", UserPoolId=with_domain.pool_id)
+    protected = lab.client.create_user_pool(
+        PoolName=NAME_PREFIX + run_id + "-p", UserPoolTags={TAG_KEY: run_id}, DeletionProtection="ACTIVE"
+    )["UserPool"]["Id"]
+    hand_made = lab.client.create_user_pool(PoolName="prod-" + run_id)["UserPool"]["Id"]
+    found = {p.pool_id: p for p in flows.find_kit_pools(lab, run_id=run_id)}
+    assert set(found) == {with_domain.pool_id, protected}
+    assert found[protected].protected and found[with_domain.pool_id].domain == f"d-{run_id}"
+
+    with pytest.raises(ValueError, match="deletion protection"):
+        flows.delete_teaching_pool(lab, protected)
+    with pytest.raises(ValueError, match="not a pool the kit made"):
+        flows.delete_teaching_pool(lab, hand_made)
+    assert flows.delete_run(lab, run_id) == [with_domain.pool_id]
+    assert lab.client.describe_user_pool_domain(Domain=f"d-{run_id}")["DomainDescription"] == {}
+    assert [p.pool_id for p in flows.find_kit_pools(lab, run_id=run_id)] == [protected]
+    lab.client.describe_user_pool(UserPoolId=hand_made)  # still there
+    for pool_id in (protected, hand_made):
+        lab.client.delete_user_pool(UserPoolId=pool_id)
+
+
 def test_configure_pool_mfa_and_cognitos_refusal(lab, run_id):
     pool = flows.create_teaching_pool(lab, "mfa", run_id=run_id)
     on = flows.configure_pool_mfa(lab, pool, mfa="ON")
