@@ -297,16 +297,33 @@ class SandboxBackend(CognitoIdpBackend):
         record = mfa(user)
         record.failures, record.locked_until = 0, 0.0
 
-    def _issue(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, user: CognitoIdpUser, step: str,
+    def _issue(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, username: str, step: str,
                **data: Any) -> AuthSession:
+        """A new session for ``step``, living the app client's AuthSessionValidity."""
         return self.sessions.issue(
             pool_id=pool.id,
             client_id=client.id,
-            username=user.username,
+            username=username,
             step=step,
             validity_minutes=client.extended_config.get("AuthSessionValidity"),
             data=data,
         )
+
+    def _next_session(self, previous: AuthSession, step: str, **data: Any) -> AuthSession:
+        """The session of the next step of the same sign-in (same pool, app client and user)."""
+        pool = self.describe_user_pool(previous.pool_id)
+        return self._issue(pool, self._client(pool, previous.client_id), previous.username, step, **data)
+
+    def _srp_challenge(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, user: CognitoIdpUser,
+                       step: str, state: srp.SrpState, device_key: str | None, **parameters: str) -> dict[str, Any]:
+        """A PASSWORD_VERIFIER / DEVICE_PASSWORD_VERIFIER challenge: its session is also found by SECRET_BLOCK."""
+        session = self._issue(pool, client, user.username, step, srp=state.to_dict(), device_key=device_key)
+        self.secret_blocks[state.secret_block] = session.id
+        return {
+            "ChallengeName": step,
+            "Session": session.id,
+            "ChallengeParameters": {**srp.challenge_parameters(state), "USERNAME": user.username, **parameters},
+        }
 
     def _session_user(self, session: AuthSession, responses: dict[str, str]) -> tuple[
         SandboxUserPool, CognitoIdpUserPoolClient, CognitoIdpUser
@@ -402,7 +419,7 @@ class SandboxBackend(CognitoIdpBackend):
         if user.status == UserStatus.UNCONFIRMED:
             raise UserNotConfirmedException("User is not confirmed.")
         if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
-            session = self._issue(pool, client, user, "NEW_PASSWORD_REQUIRED", device_key=device_key)
+            session = self._issue(pool, client, user.username, "NEW_PASSWORD_REQUIRED", device_key=device_key)
             attributes = {a["Name"]: a["Value"] for a in user.attributes if a["Name"] != "sub"}
             return {
                 "ChallengeName": "NEW_PASSWORD_REQUIRED",
@@ -417,7 +434,7 @@ class SandboxBackend(CognitoIdpBackend):
         if device_key and tracking_enabled(pool.extended_config.get("DeviceConfiguration")):
             device = pool.devices.get(user.username, device_key)
             if device.confirmed and not device_checked:
-                session = self._issue(pool, client, user, "DEVICE_SRP_AUTH", device_key=device.key)
+                session = self._issue(pool, client, user.username, "DEVICE_SRP_AUTH", device_key=device.key)
                 return {"ChallengeName": "DEVICE_SRP_AUTH", "Session": session.id, "ChallengeParameters": {}}
             config = pool.extended_config.get("DeviceConfiguration") or {}
             if device_checked and device.remembered and config.get("ChallengeRequiredOnNewDevice"):
@@ -474,7 +491,7 @@ class SandboxBackend(CognitoIdpBackend):
             params["CODE_DELIVERY_DESTINATION"] = "+" + "*" * max(len(phone) - 5, 0) + phone[-4:]
         if name == "SELECT_MFA_TYPE":
             data["choices"] = json.loads(parameters["MFAS_CAN_CHOOSE"])
-        session = self._issue(pool, client, user, name, **data)
+        session = self._issue(pool, client, user.username, name, **data)
         return {"ChallengeName": name, "Session": session.id, "ChallengeParameters": params}
 
     def _signed_in(
@@ -515,18 +532,8 @@ class SandboxBackend(CognitoIdpBackend):
             state = srp.start(verifier, salt, srp_a)
         except ValueError as exc:
             raise NotAuthorizedError(INCORRECT_PASSWORD) from exc
-        session = self._issue(pool, client, user, "PASSWORD_VERIFIER", srp=state.to_dict(),
-                              device_key=params.get("DEVICE_KEY"))
-        self.secret_blocks[state.secret_block] = session.id
-        return {
-            "ChallengeName": "PASSWORD_VERIFIER",
-            "Session": session.id,
-            "ChallengeParameters": {
-                **srp.challenge_parameters(state),
-                "USERNAME": user.username,
-                "USER_ID_FOR_SRP": user.username,
-            },
-        }
+        return self._srp_challenge(pool, client, user, "PASSWORD_VERIFIER", state, params.get("DEVICE_KEY"),
+                                   USER_ID_FOR_SRP=user.username)
 
     def _verifier_session(self, session_id: str | None, responses: dict[str, str], step: str) -> AuthSession:
         if not session_id:
@@ -657,18 +664,8 @@ class SandboxBackend(CognitoIdpBackend):
             state = srp.start(device.verifier_hex or "", device.salt_hex or "", responses.get("SRP_A", ""))
         except ValueError as exc:
             raise NotAuthorizedError("Invalid device SRP_A") from exc
-        verifier = self._issue(pool, client, user, "DEVICE_PASSWORD_VERIFIER", srp=state.to_dict(),
-                               device_key=device.key)
-        self.secret_blocks[state.secret_block] = verifier.id
-        return {
-            "ChallengeName": "DEVICE_PASSWORD_VERIFIER",
-            "Session": verifier.id,
-            "ChallengeParameters": {
-                **srp.challenge_parameters(state),
-                "USERNAME": user.username,
-                "DEVICE_KEY": device.key,
-            },
-        }
+        return self._srp_challenge(pool, client, user, "DEVICE_PASSWORD_VERIFIER", state, device.key,
+                                   DEVICE_KEY=device.key)
 
     def _answer_device_verifier(self, session_id: str, client_id: str, responses: dict[str, str]):
         session = self._verifier_session(session_id, responses, "DEVICE_PASSWORD_VERIFIER")
@@ -710,16 +707,8 @@ class SandboxBackend(CognitoIdpBackend):
             self._require_pool_totp(pool)
             self.sessions.spend(setup)
             secret = new_secret()
-            verify = self.sessions.issue(
-                pool_id=setup.pool_id,
-                client_id=setup.client_id,
-                username=setup.username,
-                step="VERIFY_SOFTWARE_TOKEN",
-                validity_minutes=self._client(pool, setup.client_id).extended_config.get(
-                    "AuthSessionValidity"
-                ),
-                data={"secret": secret, "device_key": setup.data.get("device_key")},
-            )
+            verify = self._next_session(setup, "VERIFY_SOFTWARE_TOKEN", secret=secret,
+                                        device_key=setup.data.get("device_key"))
             return {"SecretCode": secret, "Session": verify.id}
         pool, user = self._user_for_access_token(access_token)
         self._require_pool_totp(pool)
@@ -773,14 +762,7 @@ class SandboxBackend(CognitoIdpBackend):
         if not user.preferred_mfa_setting:
             user.preferred_mfa_setting = challenges.TOTP
         self.sessions.spend(verify)
-        done = self.sessions.issue(
-            pool_id=verify.pool_id,
-            client_id=verify.client_id,
-            username=verify.username,
-            step="MFA_SETUP_VERIFIED",
-            validity_minutes=self._client(pool, verify.client_id).extended_config.get("AuthSessionValidity"),
-            data={"device_key": verify.data.get("device_key")},
-        )
+        done = self._next_session(verify, "MFA_SETUP_VERIFIED", device_key=verify.data.get("device_key"))
         return {"Status": "SUCCESS", "Session": done.id}
 
     def admin_delete_software_token(self, user_pool_id: str, username: str) -> None:
