@@ -24,6 +24,8 @@ from .totp import Clock, HttpSandboxClock, SystemClock
 
 #: The environment variable naming a running sandbox server (set by ``cognito-mfa-kit lab`` for every kernel).
 ENV_URL = "COGNITO_MFA_KIT_SANDBOX_URL"
+#: Set to ``aws`` by ``cognito-mfa-kit lab --aws``: ``connect()`` with no target then means real AWS.
+ENV_TARGET = "COGNITO_MFA_KIT_TARGET"
 DEFAULT_SANDBOX_REGION = "us-east-1"
 #: The sandbox accepts any credentials; these are used when the environment has none.
 SANDBOX_CREDENTIALS = {"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
@@ -119,7 +121,7 @@ class Lab:
 
 
 def connect(
-    target: str = "sandbox",
+    target: str | None = None,
     *,
     profile: str | None = None,
     region: str | None = None,
@@ -132,7 +134,12 @@ def connect(
       shares one), else a sandbox started in this process (``in_process=True`` forces that).
     - ``connect("aws", profile=..., region=...)``: real AWS through boto3's standard credential chain.
     - ``connect(endpoint_url=...)``: any cognito-idp endpoint (a sandbox server, cognito-local, ...).
+
+    With no target, ``$COGNITO_MFA_KIT_TARGET`` decides (``cognito-mfa-kit lab --aws`` sets it to ``aws``), else
+    the sandbox.
     """
+    if target is None:
+        target = "endpoint" if endpoint_url is not None else (os.environ.get(ENV_TARGET) or "sandbox").strip().lower()
     if endpoint_url is not None and target == "sandbox":
         target = "endpoint"
     if target == "sandbox":
