@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, overload
 from urllib.parse import urlsplit
 
@@ -53,6 +53,13 @@ _SHORT_STARS = 8  # at most this many stars, so a password's length is not given
 SHOWN_SHAPES = frozenset({"UsernameType", "ClientIdType"})
 #: Keys of the sensitive parameter maps (AuthParameters, ChallengeResponses) that name rather than prove.
 SHOWN_KEYS = frozenset({"USERNAME", "USER_ID_FOR_SRP", "ANSWER", "DEVICE_KEY"})
+#: Where the model falls short the other way: secrets in members it does not mark sensitive, as
+#: (shape name, member or map key). SRP's SECRET_BLOCK does a session's job; a device's password verifier
+#: is as good as a password hash.
+SECRET_MEMBERS = frozenset({
+    ("ChallengeParametersType", "SECRET_BLOCK"),
+    ("DeviceSecretVerifierConfigType", "PasswordVerifier"),
+})
 _AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 
 
@@ -88,11 +95,14 @@ def masked(shape: Shape | None, value: Any, *, _sensitive: bool = False) -> Any:
         if shape is not None and shape.type_name == "structure":
             members = shape.members
             return {
-                k: masked(members.get(k), v, _sensitive=sensitive) for k, v in value.items()
+                k: masked(members.get(k), v, _sensitive=sensitive or (shape.name, k) in SECRET_MEMBERS)
+                for k, v in value.items()
             }
         value_shape = shape.value if shape is not None and shape.type_name == "map" else None
+        name = shape.name if shape is not None else ""
         return {
-            k: masked(value_shape, v, _sensitive=sensitive and k not in SHOWN_KEYS) for k, v in value.items()
+            k: masked(value_shape, v, _sensitive=(sensitive and k not in SHOWN_KEYS) or (name, k) in SECRET_MEMBERS)
+            for k, v in value.items()
         }
     if isinstance(value, list | tuple):
         member = shape.member if shape is not None and shape.type_name == "list" else None
@@ -123,7 +133,7 @@ class Call:
     response: dict[str, Any] | None = None
     error: CallError | None = None
     elapsed_ms: float = 0.0
-    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     endpoint_url: str | None = None
     region: str | None = None
     profile: str | None = None
@@ -309,7 +319,7 @@ class Journal(Sequence[Call]):
                 operation=model.name,
                 request=copy.deepcopy(dict(params)),
                 model=model,
-                started_at=datetime.now(timezone.utc),
+                started_at=datetime.now(UTC),
                 t0=time.perf_counter(),
             )
             context[key] = pending

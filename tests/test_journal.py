@@ -374,3 +374,20 @@ def test_handouts_are_always_masked(client: Any, journal: Journal) -> None:
     assert records[0]["response"]["SecretCode"] == SECRET[:9] + "........" + SECRET[-9:]
     assert records[1]["error"]["code"] == "CodeMismatchException"
     assert records[1]["cli"].startswith("aws cognito-idp verify-software-token ")
+
+
+def test_secrets_the_model_does_not_mark_are_masked_too() -> None:
+    block = "c2VjcmV0LWJsb2Nr" * 8
+    verifier = "dmVyaWZpZXI" * 10
+    challenge = Call(operation="InitiateAuth", request={"AuthFlow": "USER_SRP_AUTH", "ClientId": "app",
+                                                        "AuthParameters": {"USERNAME": "Bob", "SRP_A": "abc"}},
+                     response={"ChallengeName": "PASSWORD_VERIFIER",
+                               "ChallengeParameters": {"SECRET_BLOCK": block, "USERNAME": "Bob", "SALT": "00ff"}})
+    params = challenge.response_masked["ChallengeParameters"]
+    assert block not in str(params) and params["SECRET_BLOCK"] == mask_value(block)
+    assert params["USERNAME"] == "Bob" and params["SALT"] == "00ff"
+    device = Call(operation="ConfirmDevice", request={
+        "AccessToken": "eyJ" + "a" * 60, "DeviceKey": "us-east-1_abc",
+        "DeviceSecretVerifierConfig": {"PasswordVerifier": verifier, "Salt": "c2FsdA=="}})
+    config = device.request_masked["DeviceSecretVerifierConfig"]
+    assert verifier not in str(device.request_masked) and config["Salt"] == "c2FsdA=="
