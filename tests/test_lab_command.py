@@ -47,11 +47,14 @@ def _state_file(env: dict[str, str]) -> Path:
 class LabRun:
     """`python -m cognito_mfa_kit lab ...` in a subprocess, its output read line by line."""
 
-    def __init__(self, env: dict[str, str], *args: str) -> None:
+    def __init__(self, env: dict[str, str], *args: str, ignore_sigint: bool = False) -> None:
         notebooks = Path(env["XDG_DATA_HOME"]).parent / "notebooks"
         cmd = [sys.executable, "-m", "cognito_mfa_kit", "lab", "--no-browser", "--port", "0"]
         cmd += ["--notebook-dir", str(notebooks), *args]
-        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None
+        self.proc = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=ignore
+        )
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -122,8 +125,8 @@ class LabRun:
 def run_lab(lab_env: dict[str, str]):
     runs: list[LabRun] = []
 
-    def start(*args: str) -> LabRun:
-        run = LabRun(lab_env, *args)
+    def start(*args: str, ignore_sigint: bool = False) -> LabRun:
+        run = LabRun(lab_env, *args, ignore_sigint=ignore_sigint)
         runs.append(run)
         return run
 
@@ -222,7 +225,8 @@ def test_a_corrupt_state_file_is_reported_with_the_way_out_and_nothing_keeps_run
 
 def test_aws_target_starts_no_sandbox_and_tells_kernels(run_lab, lab_env) -> None:
     lab_env[ENV_URL] = "http://127.0.0.1:9"  # a stale value from the user's shell must not reach the kernels
-    run = run_lab("--aws")
+    # started as a shell script's background job starts it (`make lab &`): SIGINT ignored, Ctrl-C must still work
+    run = run_lab("--aws", ignore_sigint=True)
     run.wait_for_url()
     assert run.sandbox_url is None
     status, kernel = run.api("/api/kernels", method="POST")
@@ -230,4 +234,6 @@ def test_aws_target_starts_no_sandbox_and_tells_kernels(run_lab, lab_env) -> Non
     env = _kernel_process(run, kernel["id"]).environ()
     assert env.get(ENV_TARGET) == "aws" and ENV_URL not in env
     assert not any("sandbox" in " ".join(p.cmdline()) for p in run.process_tree())
-    assert run.stop() == 0
+    pids = [p.pid for p in run.process_tree()]
+    assert run.stop(signal.SIGINT) == 0, run.output()
+    assert _gone(pids) == []

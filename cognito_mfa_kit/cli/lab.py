@@ -56,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
                 _say(f"Starting with an empty sandbox; the previous state is kept as {moved}")
 
     lab = LabServer(notebook_dir, port=args.port, open_browser=not args.no_browser, aws=args.aws, state_path=state)
-    previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM stops the lab as Ctrl-C does
+    # Ctrl-C and SIGTERM stop the lab, even when started with SIGINT ignored (e.g. `make lab &` from a script)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     try:
         try:
             lab.start()
