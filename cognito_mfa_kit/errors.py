@@ -10,6 +10,7 @@ Cognito uses one exception for several situations. Messages are quoted with sens
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -85,11 +86,7 @@ class Explanation:
             lines.append(f"Call: {self.operation}")
         if self.message:
             lines.append(f"Message: {self.message}")
-        lines += [
-            f"What happened: {self.what_happened}",
-            f"Why: {self.why}",
-            f"What to do: {self.what_to_do}",
-        ]
+        lines += [f"{label}: {text}" for label, text in self.sections()]
         if self.reference:
             lines.append(f"More: {self.reference}")
         return "\n".join(lines)
@@ -102,16 +99,28 @@ class Explanation:
             call = f"`{self.operation}` said: " if self.operation else ""
             msg = f"*{_md_escape(self.message)}*" if self.message else ""
             parts += [f"> {call}{msg}".rstrip(": "), ""]
-        parts += [
-            f"**What happened.** {self.what_happened}",
-            "",
-            f"**Why.** {self.why}",
-            "",
-            f"**What to do.** {self.what_to_do}",
-        ]
+        parts += "\n\n".join(f"**{label}.** {text}" for label, text in self.sections()).split("\n")
         if self.reference:
             parts += ["", f"[Read more]({self.reference})"]
         return "\n".join(parts)
+
+    def as_html(self) -> str:
+        """A small HTML block (every value escaped), e.g. for a widget."""
+        e = html.escape
+        code = f" <code>{e(self.code)}</code>" if self.code else ""
+        parts = [f"<div class='cmk-explanation' data-key='{e(self.key)}'>", f"<b>{e(self.title)}</b>{code}"]
+        if self.message:
+            said = f"<code>{e(self.operation)}</code> said: " if self.operation else ""
+            parts.append(f"<blockquote>{said}<i>{e(self.message)}</i></blockquote>")
+        parts += [f"<p><b>{label}.</b> {e(text)}</p>" for label, text in self.sections()]
+        if self.reference:
+            parts.append(f"<p><a href='{e(self.reference)}' target='_blank' rel='noopener'>Read more</a></p>")
+        parts.append("</div>")
+        return "".join(parts)
+
+    def sections(self) -> tuple[tuple[str, str], ...]:
+        """(label, text) of the three parts every rendering shows, in order."""
+        return (("What happened", self.what_happened), ("Why", self.why), ("What to do", self.what_to_do))
 
 
 def _md_escape(text: str) -> str:

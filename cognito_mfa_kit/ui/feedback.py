@@ -34,23 +34,8 @@ class Refused(ValueError):
 
 
 def explanation_html(explanation: Explanation) -> str:
-    """The catalogue's explanation as a small HTML block (every value escaped)."""
-    e = html.escape
-    code = f" <code>{e(explanation.code)}</code>" if explanation.code else ""
-    parts = [f"<div class='cmk-explanation' data-key='{e(explanation.key)}'>",
-             f"<b>{e(explanation.title)}</b>{code}"]
-    if explanation.message:
-        said = f"<code>{e(explanation.operation)}</code> said: " if explanation.operation else ""
-        parts.append(f"<blockquote>{said}<i>{e(explanation.message)}</i></blockquote>")
-    parts += [
-        f"<p><b>What happened.</b> {e(explanation.what_happened)}</p>",
-        f"<p><b>Why.</b> {e(explanation.why)}</p>",
-        f"<p><b>What to do.</b> {e(explanation.what_to_do)}</p>",
-    ]
-    if explanation.reference:
-        parts.append(f"<p><a href='{e(explanation.reference)}' target='_blank' rel='noopener'>Read more</a></p>")
-    parts.append("</div>")
-    return "".join(parts)
+    """The catalogue's explanation as a small HTML block (every value escaped): :meth:`Explanation.as_html`."""
+    return explanation.as_html()
 
 
 class StatusLine(widgets.HTML):
