@@ -116,7 +116,8 @@ class ChallengeAnswers:
         return self._challenge(pool, client, user, answer, {}, self._session_device(pool, user, session))
 
     def _answer_mfa_setup(self, session_id: str, client_id: str, responses: dict[str, str]) -> dict[str, Any]:
-        """Rule: MFA_SETUP is answered with the session VerifySoftwareToken returned; any other gives no tokens."""
+        """Rule: MFA_SETUP is answered with the session VerifySoftwareToken returned; any other gives no tokens
+        ("Invalid session for the user." [UNVERIFIED: the reference is silent; the sandbox's choice])."""
         session = self.sessions.take(session_id, "MFA_SETUP_VERIFIED", client_id=client_id)
         pool, client, user = self._session_user(session, responses)
         self.sessions.spend(session)

@@ -1,7 +1,8 @@
 """Which challenge Cognito asks for after the password, decided as the service decides it.
 
 Rules (reference §1.b–§1.e, §2 "Pool MFA config"):
-- pool MFA ``OFF`` → no challenge, whatever the user has set up;
+- pool MFA ``OFF`` → no challenge, whatever the user has set up [UNVERIFIED: the reference is silent; the
+  sandbox's choice, docs/cognito-behaviour.md];
 - the user's enabled factors: TOTP when enabled by preference (or, with MFA required, once a token is verified),
   SMS when enabled and the pool can send SMS;
 - a preferred factor among them → that challenge; exactly one → that one; two or more and none preferred →

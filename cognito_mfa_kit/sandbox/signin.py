@@ -160,7 +160,8 @@ class SignInRules:
         return self._after_password(pool, client, user, params.get("DEVICE_KEY"))
 
     def _refresh(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, params: dict[str, str]):
-        """Rule: a refresh never asks for MFA; a revoked refresh token is refused."""
+        """Rule: a refresh never asks for MFA [UNVERIFIED beyond SDK behaviour, reference §4]; a revoked refresh
+        token is refused."""
         token = params.get("REFRESH_TOKEN")
         if not token:
             raise InvalidParameterException("Missing required parameter REFRESH_TOKEN")
