@@ -160,7 +160,7 @@ class SignInRules:
         return self._after_password(pool, client, user, params.get("DEVICE_KEY"))
 
     def _refresh(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, params: dict[str, str]):
-        """Rule: a refresh never asks for MFA [UNVERIFIED beyond SDK behaviour, reference §4]; a revoked refresh
+        """Rule: a refresh never asks for MFA [UNVERIFIED beyond SDK behaviour, reference §5]; a revoked refresh
         token is refused."""
         token = params.get("REFRESH_TOKEN")
         if not token:
