@@ -503,9 +503,9 @@ def _sensitive_names() -> frozenset[str]:
     names = {"password", "session", "accesstoken", "refreshtoken", "secretcode", "usercode",
              "software_token_mfa_code", "sms_mfa_code", "email_otp_code", "secret_hash"}
     try:
-        import botocore.session
+        from .servicemodel import service_model  # the journal's cached model (with the kit's extras)
 
-        model = botocore.session.get_session().get_service_model("cognito-idp")
+        model = service_model()
         for op in model.operation_names:
             for shape in (model.operation_model(op).input_shape,
                           model.operation_model(op).output_shape):
