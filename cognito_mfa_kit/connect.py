@@ -111,6 +111,14 @@ class Lab:
             self.clock.refresh()
         return float(body["now"])
 
+    def back_to_real_time(self) -> float:
+        """Put the sandbox clock back on real time (so a real phone's codes work again); returns the new time."""
+        url = self._require_sandbox("The sandbox clock") + "/_sandbox/clock"
+        body = _http_json(url, {"reset": True})
+        if isinstance(self.clock, HttpSandboxClock):
+            self.clock.refresh()
+        return float(body["now"])
+
     def sandbox_messages(self) -> list[dict[str, Any]]:
         """The SMS codes the sandbox would have sent (it delivers nothing)."""
         url = self._require_sandbox("The SMS outbox") + "/_sandbox/messages"

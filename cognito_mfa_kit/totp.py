@@ -185,14 +185,18 @@ class HttpSandboxClock:
     """The sandbox's clock: ``time.time() + offset``, the offset read from
     ``GET <endpoint>/_sandbox/clock`` (JSON ``{"now": <epoch>, "offset": <seconds>}``).
 
-    The offset is fetched on first use and again on :meth:`refresh`; ``now()`` itself makes no
-    request. Raises ``ConnectionError`` if the sandbox cannot be reached.
+    The offset is fetched on first use, on :meth:`refresh`, and again by ``now()`` once it is older
+    than ``max_age`` seconds: every notebook of a course shares one sandbox, and another notebook may
+    have moved its clock. If that re-read fails, the last known offset stays in use; only the first
+    read raises ``ConnectionError`` when the sandbox cannot be reached.
     """
 
-    def __init__(self, endpoint_url: str, *, timeout: float = 2.0) -> None:
+    def __init__(self, endpoint_url: str, *, timeout: float = 2.0, max_age: float = 5.0) -> None:
         self.url = endpoint_url.rstrip("/") + "/_sandbox/clock"
         self.timeout = timeout
+        self.max_age = max_age
         self._offset: float | None = None
+        self._read_at = 0.0
 
     def refresh(self) -> float:
         """Re-read the sandbox's offset and return it."""
@@ -207,6 +211,7 @@ class HttpSandboxClock:
             self._offset = float(data["now"]) - time.time()
         else:
             raise ConnectionError(f"unexpected answer from {self.url}: {data!r}")
+        self._read_at = time.monotonic()
         return self._offset
 
     @property
@@ -218,6 +223,11 @@ class HttpSandboxClock:
         return self._offset
 
     def now(self) -> float:
+        if self._offset is not None and time.monotonic() - self._read_at > self.max_age:
+            try:
+                self.refresh()
+            except ConnectionError:
+                self._read_at = time.monotonic()  # keep the last offset; try again later
         return time.time() + self.offset
 
     def __repr__(self) -> str:

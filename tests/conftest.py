@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import boto3
@@ -58,3 +59,32 @@ def aws_cli() -> str:
     if not found:
         pytest.fail("the AWS CLI is missing: `make test` installs it (pip package awscli)")
     return found
+
+
+@pytest.fixture()
+def sandbox_process() -> Iterator[Callable[..., str]]:
+    """Start ``cognito-mfa-kit sandbox`` as a child process (its own clock and state); returns its URL.
+
+    For tests that must not touch the shared in-process sandbox (e.g. moving its clock back). Stopped afterwards.
+    """
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*flags: str) -> str:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--port", "0", *flags],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        started.append(proc)
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), f"the sandbox did not start: {url!r}"
+        return url
+
+    yield start
+    for proc in started:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -227,6 +227,28 @@ def test_http_sandbox_clock_fetches_once_and_refreshes(sandbox_clock_server):
     assert abs(clock.now() - (time.time() - 600)) < 5
 
 
+def test_http_sandbox_clock_follows_moves_made_elsewhere(sandbox_clock_server):
+    """Another notebook moved the shared sandbox's clock: this one sees it once its reading is old."""
+    url, state = sandbox_clock_server
+    clock = HttpSandboxClock(url, max_age=0.2)
+    assert abs(clock.now() - (time.time() + 90)) < 5
+    state["offset"] = 400.0
+    assert abs(clock.now() - (time.time() + 90)) < 5  # fresh reading: no request
+    hits = state["hits"]
+    time.sleep(0.3)
+    assert abs(clock.now() - (time.time() + 400)) < 5
+    assert state["hits"] == hits + 1
+
+
+def test_http_sandbox_clock_keeps_its_offset_when_a_reread_fails(sandbox_clock_server):
+    url, state = sandbox_clock_server
+    clock = HttpSandboxClock(url, max_age=0.0)
+    clock.now()
+    clock.url = "http://127.0.0.1:9/_sandbox/clock"  # the sandbox went away
+    clock.timeout = 0.5
+    assert abs(clock.now() - (time.time() + 90)) < 5
+
+
 def test_http_sandbox_clock_unreachable():
     clock = HttpSandboxClock("http://127.0.0.1:9", timeout=0.5)
     with pytest.raises(ConnectionError, match="_sandbox/clock"):

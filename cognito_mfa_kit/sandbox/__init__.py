@@ -61,6 +61,17 @@ class Sandbox:
             self.state.save()
         return now
 
+    def back_to_real_time(self) -> float:
+        """Put the sandbox back on real time (and everything it stored with it); returns the seconds undone."""
+        from .server import LOCK
+        from .timeshift import back_to_real_time
+
+        with LOCK:
+            shift = back_to_real_time()
+        if self.state is not None:
+            self.state.save()
+        return shift
+
     @staticmethod
     def reset() -> None:
         """Forget every pool, user and session, and put the clock back to wall time."""

@@ -31,6 +31,7 @@ from werkzeug.wrappers import Request, Response
 from .backend import SandboxUserPool, install, sandbox_backends
 from .clock import CLOCK
 from .responses import SandboxResponse
+from .timeshift import back_to_real_time
 
 #: moto's backends are not thread-safe: one request at a time.
 LOCK = threading.RLock()
@@ -136,9 +137,13 @@ class SandboxApp:
             if request.method == "POST":
                 try:
                     body = json.loads(request.get_data() or b"{}")
-                    CLOCK.advance(body["advance"])
-                except (ValueError, KeyError, TypeError) as exc:
-                    return _json({"message": f'POST {{"advance": <seconds >= 0>}}: {exc}'}, 400)
+                    if body.get("reset") is True:
+                        with LOCK:
+                            back_to_real_time()
+                    else:
+                        CLOCK.advance(body["advance"])
+                except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                    return _json({"message": f'POST {{"advance": <seconds >= 0>}} or {{"reset": true}}: {exc}'}, 400)
                 if self.after_change is not None:
                     self.after_change()
             return _json(CLOCK.as_dict())

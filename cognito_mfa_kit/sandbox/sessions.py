@@ -95,6 +95,10 @@ class SessionStore:
             raise NotAuthorizedError(INVALID)
         return session
 
+    def all(self) -> list[AuthSession]:
+        """Every session kept, live or not."""
+        return list(self._sessions.values())
+
     def find(self, session_id: str | None) -> AuthSession | None:
         """The session, whatever its state (for routing a request to its backend)."""
         return self._sessions.get(session_id or "")

@@ -17,6 +17,7 @@ from moto.cognitoidp.exceptions import InvalidParameterException
 from .clock import CLOCK
 
 SECRET_LENGTH = 52  # base32 characters: 32 random bytes, as Cognito issues them
+STEP_SECONDS = 30  # RFC 6238 default; Cognito does not expose it
 VALID_WINDOW = 1  # steps either side: "within 30 seconds before or after the attempt"
 
 REUSED_MESSAGE = "Your software token has already been used once."

@@ -1,4 +1,4 @@
-"""Sandbox clock controls: "+30 s" (the next TOTP step) and "+3 min" (a session expires)."""
+"""Sandbox clock controls: "+30 s" (the next TOTP step), "+3 min" (a session expires), and back to real time."""
 
 from __future__ import annotations
 
@@ -36,13 +36,19 @@ class ClockControls(widgets.VBox):
             self.buttons[seconds] = button
             self.actions[seconds] = Action(button, self.status, self._mover(seconds),
                                            busy_text="Moving the sandbox clock…")
+        self.real_time_button = widgets.Button(
+            description="Real time", tooltip="Put the sandbox back on real time, so a real phone's codes work again"
+        )
+        self.real_time_button.add_class("cmk-clock-real-time")
+        self.real_time_action = Action(self.real_time_button, self.status, self._back_to_real_time,
+                                       busy_text="Putting the sandbox back on real time…")
         super().__init__([widgets.HBox([widgets.HTML("<b>Sandbox clock</b>"), *self.buttons.values(),
-                                        self.time_label]), self.status])
+                                        self.real_time_button, self.time_label]), self.status])
         self.add_class("cmk-clock")
         self.visible = bool(getattr(lab, "is_sandbox", False))
         if not self.visible:
             self.layout.display = "none"
-            for button in self.buttons.values():
+            for button in [*self.buttons.values(), self.real_time_button]:
                 button.disabled = True
         else:
             self._show_time()
@@ -60,6 +66,18 @@ class ClockControls(widgets.VBox):
                     pass
             return f"Sandbox clock moved {_human(seconds)} forward."
         return move
+
+    def _back_to_real_time(self) -> str:
+        if not self.visible:
+            raise RuntimeError("The clock can only be moved in the sandbox.")
+        self.lab.back_to_real_time()
+        self._show_time()
+        for callback in list(self.on_advance):
+            try:
+                callback(0.0)
+            except Exception:  # a listener must not spoil the move
+                pass
+        return "The sandbox is back on real time: a phone's codes match it again."
 
     def advance(self, seconds: float) -> bool:
         """Move the clock as the matching button would (True on success)."""

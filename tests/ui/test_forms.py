@@ -4,6 +4,7 @@ before verification, a flow not enabled on the client; plus busy state, double c
 from __future__ import annotations
 
 import threading
+import time
 import types
 
 import pytest
@@ -317,7 +318,8 @@ def test_clock_controls_hidden_and_inert_outside_the_sandbox():
     assert not controls.visible and controls.layout.display == "none"
     assert all(b.disabled for b in controls.buttons.values())
     controls.buttons[30].click()
-    assert moved == []
+    controls.real_time_button.click()
+    assert moved == [] and controls.real_time_button.disabled
 
 
 def test_clock_controls_move_the_sandbox_clock(lab):
@@ -328,6 +330,16 @@ def test_clock_controls_move_the_sandbox_clock(lab):
     controls.buttons[180].click()
     assert controls.status.kind == "ok" and ticked == [180]
     assert lab.clock.now() - before >= 180
+
+
+def test_clock_controls_go_back_to_real_time():
+    """Against a fake lab: the shared test sandbox's clock must only move forward."""
+    calls = []
+    fake = types.SimpleNamespace(is_sandbox=True, back_to_real_time=lambda: calls.append("reset") or time.time(),
+                                 clock=types.SimpleNamespace(now=time.time))
+    controls = ClockControls(fake)
+    controls.real_time_button.click()
+    assert calls == ["reset"] and controls.status.kind == "ok" and "real time" in controls.status.text
 
 
 def test_timers_do_not_write_to_stdout(capsys):
