@@ -187,7 +187,9 @@ def _boto3_session(profile: str | None) -> Any:
     from .servicemodel import botocore_session
 
     try:
-        return boto3.Session(botocore_session=botocore_session(profile))
+        core = botocore_session(profile)
+        core.get_scoped_config()  # reads the profile now, so a missing one is reported here, not on first use
+        return boto3.Session(botocore_session=core)
     except botocore.exceptions.ProfileNotFound as exc:
         raise ConnectError(
             f"The AWS profile {profile!r} is not configured. List profiles with `aws configure list-profiles`, "
