@@ -11,10 +11,12 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
+from ..journal import Journal
 from ..totp import DEFAULT_ISSUER
 from .code_entry import CodeEntry
 from .enrolment import TotpEnrolmentCard
 from .feedback import Action, StatusLine
+from .journal_view import JournalView, copying_calls
 
 
 class EnrolForm(widgets.VBox):
@@ -22,6 +24,10 @@ class EnrolForm(widgets.VBox):
 
     ``association`` and ``verification`` hold the flows' answers (``verification.session`` continues MFA_SETUP).
     Set ``access_token`` or ``session`` (exactly one) before associating.
+
+    The calls its buttons make (AssociateSoftwareToken, VerifySoftwareToken) are copied into ``journal`` (a
+    :class:`~cognito_mfa_kit.journal.Journal` of their own unless one is given; ``lab.journal`` still has them) and,
+    with ``show_calls`` (default), shown live under the form in a :class:`JournalView` (``journal_view``).
     """
 
     access_token = traitlets.Unicode(None, allow_none=True)
@@ -31,8 +37,12 @@ class EnrolForm(widgets.VBox):
 
     def __init__(self, lab: Any, *, access_token: str | None = None, session: str | None = None,
                  account_name: str = "trainee", issuer: str = DEFAULT_ISSUER, device_name: str = "BobPhone",
-                 autostart: bool = True) -> None:
+                 autostart: bool = True, journal: Journal | None = None, show_calls: bool = True) -> None:
         self.lab = lab
+        self.journal = journal if journal is not None else Journal()
+        self.journal_view: JournalView | None = (
+            JournalView(self.journal, max_calls=10, title="Calls this form made") if show_calls else None
+        )
         self.account_name, self.issuer, self.autostart = account_name, issuer, autostart
         self.card: TotpEnrolmentCard | None = None
         self.associate_button = widgets.Button(description="Associate authenticator", button_style="primary",
@@ -47,14 +57,20 @@ class EnrolForm(widgets.VBox):
         self.verify_box = widgets.VBox([self.device_name, self.code_entry])
         self.action = Action(self.associate_button, self.status, self._associate,
                              inputs=lambda: (self.access_token, self.session))
-        super().__init__([self.associate_button, self.card_box, self.verify_box, self.status])
+        super().__init__([self.associate_button, self.card_box, self.verify_box, self.status,
+                          *([self.journal_view] if self.journal_view is not None else [])])
         self.add_class("cmk-enrol-form")
         self.access_token, self.session = access_token, session
+
+    def _own_calls(self) -> Any:
+        """A context in which the lab's calls (this thread's) are copied into ``journal``."""
+        return copying_calls(getattr(self.lab, "journal", None), self.journal)
 
     def _associate(self) -> str:
         from ..flows.enrol import associate
 
-        association = associate(self.lab, access_token=self.access_token or None, session=self.session or None)
+        with self._own_calls():
+            association = associate(self.lab, access_token=self.access_token or None, session=self.session or None)
         if self.card is not None:
             self.card.close()
         self.card = TotpEnrolmentCard(association.secret_code, account_name=self.account_name, issuer=self.issuer,
@@ -71,10 +87,11 @@ class EnrolForm(widgets.VBox):
         if self.association is None:
             raise ValueError("Associate first: there is no secret to verify yet.")
         device = self.device_name.value.strip() or None
-        if self.association.session:  # MFA_SETUP chain: verify with the session associate returned
-            verification = verify(self.lab, code, session=self.association.session, device_name=device)
-        else:
-            verification = verify(self.lab, code, access_token=self.access_token, device_name=device)
+        with self._own_calls():
+            if self.association.session:  # MFA_SETUP chain: verify with the session associate returned
+                verification = verify(self.lab, code, session=self.association.session, device_name=device)
+            else:
+                verification = verify(self.lab, code, access_token=self.access_token, device_name=device)
         self.verification = verification
         if not verification.ok:
             raise RuntimeError(f"VerifySoftwareToken answered Status={verification.status}")
@@ -87,4 +104,6 @@ class EnrolForm(widgets.VBox):
 
     def close(self) -> None:
         self.stop()
+        if self.journal_view is not None:
+            self.journal_view.close()
         super().close()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import html
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import ipywidgets as widgets
 
@@ -39,6 +42,28 @@ def call_html(call: Call, index: int, *, reveal: bool = False) -> str:
         f"{e(cli)}</pre></div></div><hr style='margin:4px 0'>"
     )
     return "".join(parts)
+
+
+@contextmanager
+def copying_calls(source: Journal | None, into: Journal) -> Iterator[Journal]:
+    """While the block runs, copy each call ``source`` records in this thread into ``into`` (a form's own calls).
+
+    Calls other threads make meanwhile (timers, other widgets) are not copied. ``source=None`` copies nothing.
+    """
+    if source is None:
+        yield into
+        return
+    thread = threading.current_thread()
+
+    def copy(call: Call) -> None:
+        if threading.current_thread() is thread:
+            into.append(call)
+
+    unsubscribe = source.subscribe(copy)
+    try:
+        yield into
+    finally:
+        unsubscribe()
 
 
 class JournalView(widgets.VBox):
@@ -96,6 +121,6 @@ class JournalView(widgets.VBox):
             pass
 
 
-__all__ = ["JournalView", "call_html"]
+__all__ = ["JournalView", "call_html", "copying_calls"]
 
 
