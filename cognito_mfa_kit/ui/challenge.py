@@ -8,9 +8,13 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
+from ..journal import Journal
+from ..totp import VirtualAuthenticator
+from .authenticator import VirtualAuthenticatorView
 from .code_entry import CodeEntry
 from .enrol_form import EnrolForm
 from .feedback import Action, StatusLine
+from .journal_view import JournalView, copying_calls
 from .ticker import Ticker
 
 PROMPTS = {
@@ -28,6 +32,15 @@ class ChallengeResponder(widgets.VBox):
 
     Follows the chain: an answer that brings another challenge shows that one. The session's remaining validity
     (``cmk-session-countdown``) counts down from the app client's AuthSessionValidity on the lab's clock.
+
+    Optional helpers for a trainee without a phone or a terminal:
+
+    - ``authenticator`` (a :class:`~cognito_mfa_kit.totp.VirtualAuthenticator`, or the TOTP secret to build one on
+      ``lab.clock``): its current code (``cmk-virtual-code``) is shown next to the code field of a
+      ``SOFTWARE_TOKEN_MFA`` challenge;
+    - ``show_calls``: the calls it makes (with an MFA_SETUP enrolment's) are copied into ``journal`` and shown live
+      under it (``journal_view``);
+    - ``show_tokens``: at the end the tokens' claims are verified and shown (``token_viewer``, ``cmk-tokens``).
     """
 
     pool = traitlets.Any(None, allow_none=True)
@@ -37,8 +50,21 @@ class ChallengeResponder(widgets.VBox):
     association = traitlets.Any(None, allow_none=True)
 
     def __init__(self, lab: Any, pool: Any = None, *, autostart: bool = True, account_name: str = "trainee",
-                 device_name: str = "trainee-phone") -> None:
+                 device_name: str = "trainee-phone", authenticator: VirtualAuthenticator | str | None = None,
+                 show_calls: bool = True, show_tokens: bool = True) -> None:
         self.lab = lab
+        if isinstance(authenticator, str):
+            authenticator = VirtualAuthenticator(authenticator, getattr(lab, "clock", None), account_name=account_name)
+        self.authenticator: VirtualAuthenticator | None = authenticator
+        self.virtual: VirtualAuthenticatorView | None = (
+            VirtualAuthenticatorView(authenticator, autostart=False) if authenticator is not None else None
+        )
+        self.journal = Journal()
+        self.journal_view: JournalView | None = (
+            JournalView(self.journal, max_calls=10, title="Calls this responder made") if show_calls else None
+        )
+        self.show_tokens = show_tokens
+        self.token_viewer: Any = None
         self.autostart = autostart
         self.account_name, self.device_name = account_name, device_name
         self.history: list[str] = []
@@ -64,7 +90,8 @@ class ChallengeResponder(widgets.VBox):
         self.finish_action = Action(self.finish_button, self.status, self._finish_setup,
                                     inputs=lambda: id(self.challenge))
         self.ticker = Ticker(self.tick, 1.0, name="cmk-session-countdown")
-        super().__init__([self.header, self.countdown, self.body, self.status])
+        super().__init__([self.header, self.countdown, self.body, self.status,
+                          *([self.journal_view] if self.journal_view is not None else [])])
         self.add_class("cmk-challenge")
         self.pool = pool
         self.observe(self._challenge_changed, names="challenge")
@@ -86,6 +113,8 @@ class ChallengeResponder(widgets.VBox):
             self.challenge = None
             self.status.refuse(f"Not a challenge: {type(c).__name__}. Give the Challenge sign_in() returned.")
             return
+        if self.virtual is not None:
+            self.virtual.stop()
         if c is None:
             self.header.value = "<i>No challenge.</i>"
             self.countdown.value = ""
@@ -97,7 +126,13 @@ class ChallengeResponder(widgets.VBox):
         self.header.value = (f"<b>Cognito asks: <code>{e(c.name)}</code></b> <small>({e(c.api)} API, user "
                              f"{e(c.username)})</small><br><small>{e(PROMPTS.get(c.name, ''))}</small>"
                              f"<br><small>ChallengeParameters: <code>{e(str(params))}</code></small>")
-        if c.name in ("SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP"):
+        if c.name == "SOFTWARE_TOKEN_MFA" and self.virtual is not None:
+            self.code_entry.set_enabled(True)
+            self.virtual.tick()
+            if self.autostart:
+                self.virtual.start()
+            self.body.children = (self.virtual, self.code_entry)
+        elif c.name in ("SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP"):
             self.code_entry.set_enabled(True)
             self.body.children = (self.code_entry,)
         elif c.name == "SELECT_MFA_TYPE":
@@ -113,7 +148,8 @@ class ChallengeResponder(widgets.VBox):
             self.body.children = (self.new_password, self.respond_button)
         elif c.name == "MFA_SETUP":
             self.enrol = EnrolForm(self.lab, session=c.session, account_name=self.account_name or c.username,
-                                   device_name=self.device_name, autostart=self.autostart)
+                                   device_name=self.device_name, autostart=self.autostart, journal=self.journal,
+                                   show_calls=False)
             self.enrol.observe(self._verified, names="verification")
             self.finish_button.disabled = True
             self.body.children = (self.enrol, self.finish_button)
@@ -156,6 +192,12 @@ class ChallengeResponder(widgets.VBox):
         self.tokens = result
         self.challenge = None
         self.body.children = ()
+        if self.show_tokens and self.pool is not None:
+            from .token_viewer import TokenViewer
+
+            self.token_viewer = TokenViewer(self.lab)
+            self.token_viewer.show(result, pool_id=self.pool.pool_id, client_id=getattr(self.pool, "client_id", None))
+            self.body.children = (self.token_viewer,)
         return "Signed in: Cognito answered with tokens."
 
     def _need(self) -> Any:
@@ -165,19 +207,30 @@ class ChallengeResponder(widgets.VBox):
             raise ValueError("No pool: create the pool first.")
         return self.challenge
 
+    def _own_calls(self) -> Any:
+        """A context in which the lab's calls (this thread's) are copied into ``journal``."""
+        return copying_calls(getattr(self.lab, "journal", None), self.journal)
+
     def _answer_code(self, code: str) -> str:
         from ..flows.challenges import respond
 
-        return self._follow(respond(self.lab, self.pool, self._need(), code=code))
+        challenge = self._need()
+        with self._own_calls():
+            result = respond(self.lab, self.pool, challenge, code=code)
+        return self._follow(result)
 
     def _answer_other(self) -> str:
         from ..flows.challenges import respond
 
         c = self._need()
         if c.name == "SELECT_MFA_TYPE":
-            return self._follow(respond(self.lab, self.pool, c, answer=self.choice.value))
+            with self._own_calls():
+                result = respond(self.lab, self.pool, c, answer=self.choice.value)
+            return self._follow(result)
         if c.name == "NEW_PASSWORD_REQUIRED":
-            return self._follow(respond(self.lab, self.pool, c, new_password=self.new_password.value))
+            with self._own_calls():
+                result = respond(self.lab, self.pool, c, new_password=self.new_password.value)
+            return self._follow(result)
         raise ValueError(f"{c.name} is answered above, not with this button.")
 
     def _verified(self, change: Any) -> None:
@@ -191,15 +244,20 @@ class ChallengeResponder(widgets.VBox):
         if c.name != "MFA_SETUP" or self.enrol is None or self.enrol.verification is None:
             raise ValueError("Verify the authenticator first: MFA_SETUP is answered with VerifySoftwareToken's "
                              "session.")
-        result = respond(self.lab, self.pool, c, session=self.enrol.verification.session)
+        with self._own_calls():
+            result = respond(self.lab, self.pool, c, session=self.enrol.verification.session)
         self.association = self.enrol.association
         return self._follow(result)
 
     def stop(self) -> None:
         self.ticker.stop()
+        if self.virtual is not None:
+            self.virtual.stop()
         if self.enrol is not None:
             self.enrol.stop()
 
     def close(self) -> None:
         self.stop()
+        if self.journal_view is not None:
+            self.journal_view.close()
         super().close()
