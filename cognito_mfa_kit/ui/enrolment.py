@@ -13,6 +13,25 @@ from ..totp import DEFAULT_ISSUER, Clock, VirtualAuthenticator, key_uri, normali
 from .authenticator import VirtualAuthenticatorView
 from .feedback import StatusLine
 
+# The browser copies the key with navigator.clipboard from the button's own click. Where that is missing (a page
+# served over plain http from another host is not a secure context) or refused (clipboard-write denied), it
+# selects the key on the card instead, for Ctrl+C. Nothing is thrown, so nothing reaches the browser console.
+_COPY_JS = (
+    "const b=this,k={key};"
+    "const sel=()=>{{const c=b.closest('.cmk-enrolment-card');const t=c&&c.querySelector('.cmk-setup-key code');"
+    "if(t){{const r=document.createRange();r.selectNodeContents(t);const s=window.getSelection();"
+    "s.removeAllRanges();s.addRange(r);}}b.textContent='Selected: press Ctrl+C';}};"
+    "if(navigator.clipboard&&window.isSecureContext){{navigator.clipboard.writeText(k)"
+    ".then(()=>{{b.textContent='Copied';}},sel);}}else{{sel();}}"
+)
+
+
+def _copy_button(secret: str) -> str:
+    """The Copy button's HTML (``cmk-copy-button``): clipboard, else the key selected for Ctrl+C."""
+    script = _COPY_JS.format(key=json.dumps(secret))
+    return ("<button class='jupyter-button cmk-copy-button' title='Copy the setup key' "
+            f"onclick=\"{html.escape(script, quote=True)}\">Copy</button>")
+
 
 class TotpEnrolmentCard(widgets.VBox):
     """What a trainee needs to add the account to an authenticator app.
@@ -20,7 +39,7 @@ class TotpEnrolmentCard(widgets.VBox):
     - the QR code of the key URI (``cmk-qr``), redrawn when issuer or account name change (``cmk-issuer``,
       ``cmk-account``); a value the key URI can't carry (``:``, an empty account) is refused and the QR kept;
     - the setup key, masked until the Reveal toggle (``cmk-reveal``) is pressed, masked again when released;
-      while revealed, a Copy button (``cmk-copy``) copies it in the browser;
+      while revealed, a Copy button (``cmk-copy``) copies it in the browser (or selects it for Ctrl+C);
     - a virtual authenticator (``cmk-virtual-code``) with a live countdown, on ``clock``.
     """
 
@@ -119,12 +138,7 @@ class TotpEnrolmentCard(widgets.VBox):
         if self.revealed:
             grouped = " ".join(self._secret[i:i + 4] for i in range(0, len(self._secret), 4))
             self.key_display.value = (f"<code style='user-select:all'>{html.escape(grouped)}</code>")
-            # The browser copies the key: navigator.clipboard from the button's own click handler.
-            payload = html.escape(json.dumps(self._secret), quote=True)
-            self.copy.value = (
-                "<button class='jupyter-button cmk-copy-button' title='Copy the setup key' "
-                f"onclick='navigator.clipboard.writeText({payload});this.textContent=\"Copied\"'>Copy</button>"
-            )
+            self.copy.value = _copy_button(self._secret)
         else:
             self.key_display.value = f"<code>{'•' * 12}</code> <small>({len(self._secret)} characters, masked)</small>"
             self.copy.value = "<small>Reveal to copy</small>"
