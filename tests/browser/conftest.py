@@ -135,6 +135,27 @@ class JupyterPage:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
+    def screenshot_element(self, locator: Any, name: str) -> Path:
+        """A screenshot of one whole element, e.g. a widget for the README.
+
+        JupyterLab scrolls the notebook inside the window, so the window is made taller than the element for the
+        shot (and given back its size after).
+        """
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / (re.sub(r"[^\w.\[\]-]+", "_", name) + ".png")
+        size = self.page.viewport_size
+        box = locator.bounding_box()
+        if size is not None and box is not None:
+            height = max(size["height"], int(box["height"]) + 400)
+            self.page.set_viewport_size({"width": size["width"], "height": height})
+        try:
+            locator.scroll_into_view_if_needed()
+            locator.screenshot(path=str(path))
+        finally:
+            if size is not None:
+                self.page.set_viewport_size(size)
+        return path
+
 
 @pytest.fixture()
 def jupyter(request: pytest.FixtureRequest, chromium: Any, lab_server: LabServer) -> Iterator[JupyterPage]:
