@@ -46,11 +46,12 @@ class EnrolForm(widgets.VBox):
         self.account_name, self.issuer, self.autostart = account_name, issuer, autostart
         self.card: TotpEnrolmentCard | None = None
         self.associate_button = widgets.Button(description="Associate authenticator", button_style="primary",
-                                               icon="qrcode")
+                                               icon="qrcode", layout=widgets.Layout(width="auto"))
         self.associate_button.add_class("cmk-associate-button")
         self.status = StatusLine()
         self.card_box = widgets.VBox([])
-        self.device_name = widgets.Text(value=device_name, description="Device name")
+        self.device_name = widgets.Text(value=device_name, description="Device name",
+                                        style={"description_width": "initial"})
         self.device_name.add_class("cmk-device-name")
         self.code_entry = CodeEntry(self._verify, label="Code", button="Verify", status=self.status)
         self.code_entry.set_enabled(False)

@@ -57,13 +57,15 @@ class Walkthrough(widgets.VBox):
         self.pool_form = PoolForm(lab, name=pool_name)
         self.user_form = UserForm(lab, username=username)
         self.signin_form = SignInForm(lab, username=username)
+        # The walkthrough shows every call and the tokens once, below the steps: its forms don't repeat them.
         self.first_challenge = ChallengeResponder(lab, autostart=autostart, account_name=username,
-                                                  device_name=device_name)
-        self.enrol_form = EnrolForm(lab, account_name=username, device_name=device_name, autostart=autostart)
+                                                  device_name=device_name, show_calls=False, show_tokens=False)
+        self.enrol_form = EnrolForm(lab, account_name=username, device_name=device_name, autostart=autostart,
+                                    show_calls=False)
         self.preference_form = PreferenceForm(lab, username=username)
         self.mfa_signin_form = SignInForm(lab, username=username)
         self.mfa_challenge = ChallengeResponder(lab, autostart=autostart, account_name=username,
-                                                device_name=device_name)
+                                                device_name=device_name, show_calls=False, show_tokens=False)
         self.token_viewer = TokenViewer(lab)
         self.journal_view = JournalView(lab.journal)
         self.clock = ClockControls(lab)
