@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from cognito_mfa_kit import flows
 from cognito_mfa_kit.connect import connect
 
 _counter = itertools.count()
@@ -49,3 +50,25 @@ def _callbacks_raise(monkeypatch):
         return value
 
     monkeypatch.setattr(CallbackDispatcher, "__call__", call)
+
+
+@pytest.fixture()
+def pool(lab, unique):
+    return flows.create_teaching_pool(lab, unique, mfa="OPTIONAL")
+
+
+@pytest.fixture()
+def bob(lab, pool):
+    return flows.create_user(lab, pool, "Bob")
+
+
+@pytest.fixture()
+def enrolled(lab, pool, bob):
+    """Bob with a verified, preferred authenticator; returns (tokens, virtual authenticator)."""
+    tokens = flows.sign_in(lab, pool, "Bob", bob.password)
+    association = flows.associate(lab, access_token=tokens.access_token)
+    phone = flows.authenticator(lab, association, account_name="Bob")
+    flows.verify(lab, phone.code(), access_token=tokens.access_token, device_name="BobPhone")
+    flows.set_preference(lab, tokens.access_token)
+    lab.advance_clock(30)  # leave the verify's code behind
+    return tokens, phone

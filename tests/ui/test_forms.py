@@ -7,8 +7,6 @@ import threading
 import time
 import types
 
-import pytest
-
 from cognito_mfa_kit import flows
 from cognito_mfa_kit.flows.auth import Challenge, Tokens
 from cognito_mfa_kit.ui import (
@@ -25,28 +23,6 @@ from cognito_mfa_kit.ui import (
 )
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-@pytest.fixture()
-def pool(lab, unique):
-    return flows.create_teaching_pool(lab, unique, mfa="OPTIONAL")
-
-
-@pytest.fixture()
-def bob(lab, pool):
-    return flows.create_user(lab, pool, "Bob")
-
-
-@pytest.fixture()
-def enrolled(lab, pool, bob):
-    """Bob with a verified, preferred authenticator; returns (tokens, virtual authenticator)."""
-    tokens = flows.sign_in(lab, pool, "Bob", bob.password)
-    association = flows.associate(lab, access_token=tokens.access_token)
-    phone = flows.authenticator(lab, association, account_name="Bob")
-    flows.verify(lab, phone.code(), access_token=tokens.access_token, device_name="BobPhone")
-    flows.set_preference(lab, tokens.access_token)
-    lab.advance_clock(30)  # leave the verify's code behind
-    return tokens, phone
 
 
 def _mfa_challenge(lab, pool, bob) -> Challenge:

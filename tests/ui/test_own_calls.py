@@ -7,8 +7,6 @@ import html
 import json
 import threading
 
-import pytest
-
 from cognito_mfa_kit import flows
 from cognito_mfa_kit.flows.auth import Challenge, Tokens
 from cognito_mfa_kit.journal import Journal
@@ -17,28 +15,6 @@ from cognito_mfa_kit.ui import ChallengeResponder, EnrolForm, JournalView, SignI
 from cognito_mfa_kit.ui.journal_view import copying_calls
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-@pytest.fixture()
-def pool(lab, unique):
-    return flows.create_teaching_pool(lab, unique, mfa="OPTIONAL")
-
-
-@pytest.fixture()
-def bob(lab, pool):
-    return flows.create_user(lab, pool, "Bob")
-
-
-@pytest.fixture()
-def enrolled(lab, pool, bob):
-    """Bob with a verified, preferred authenticator; returns his virtual authenticator."""
-    tokens = flows.sign_in(lab, pool, "Bob", bob.password)
-    association = flows.associate(lab, access_token=tokens.access_token)
-    phone = flows.authenticator(lab, association, account_name="Bob")
-    flows.verify(lab, phone.code(), access_token=tokens.access_token, device_name="BobPhone")
-    flows.set_preference(lab, tokens.access_token)
-    lab.advance_clock(30)  # leave the verify's code behind
-    return phone
 
 
 def _operations(journal) -> list[tuple[str, bool]]:
@@ -110,7 +86,7 @@ def test_enrol_form_without_show_calls_has_no_view_but_still_collects_into_a_giv
 # ---------------------------------------------------------------- ChallengeResponder
 
 def test_responder_shows_the_virtual_code_answers_and_shows_tokens_and_its_calls(lab, pool, bob, enrolled):
-    phone = enrolled
+    _, phone = enrolled
     responder = ChallengeResponder(lab, pool, autostart=False, account_name="Bob", authenticator=phone)
     responder.challenge = flows.sign_in(lab, pool, "Bob", bob.password, api="client")
     assert responder.virtual in responder.body.children
@@ -142,7 +118,7 @@ def test_responder_without_authenticator_or_views(lab, pool, bob, enrolled):
     assert responder.virtual is None and responder.journal_view is None
     responder.challenge = flows.sign_in(lab, pool, "Bob", bob.password)
     assert responder.body.children == (responder.code_entry,)
-    responder.code_entry.text.value = enrolled.code()
+    responder.code_entry.text.value = enrolled[1].code()
     responder.code_entry.button.click()
     assert isinstance(responder.tokens, Tokens), responder.status.text
     assert responder.token_viewer is None and responder.body.children == ()
