@@ -6,11 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..classroom_sheet import SHEET_FIELDS
 from ..naming import DEFAULT_RUN_ID
 from .cleanup import add_target_arguments, connect_from_args
 
 _SHEET_NOTE = (
-    "The sheet (CSV: username, temporary_password, pool_id, client_id, region, endpoint_url) carries each "
+    f"The sheet (CSV: {', '.join(SHEET_FIELDS)}) carries each "
     "trainee's TEMPORARY PASSWORD, the one secret it must carry: it is written with mode 0600; hand each "
     "trainee their own row and delete the file after the class. Cognito makes trainees choose a new password "
     "at first sign-in."
@@ -31,7 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Create one user per trainee (temporary password, no message sent) and write the sheet. Quota-aware "
             "(client-side limit at Cognito's rates, backoff on TooManyRequestsException). Interrupted, run the "
-            "same command again: it continues where it stopped, with no duplicate and no lost trainee. "
+            "same command again: it continues where it stopped, with no duplicate and no lost trainee. An existing "
+            "sheet is checked against the target first: it must have been written for it (endpoint, region, "
+            "account), and a row whose user or pool is not there is made again, with a new temporary password. "
             + _SHEET_NOTE
         ),
     )
@@ -44,6 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     layout.add_argument("--pool-per-trainee", dest="shared", action="store_false",
                         help="a user pool each (trainees can change pool settings without disturbing others)")
     prov.add_argument("--out", required=True, metavar="SHEET.csv", help="the sheet to write (or to resume)")
+    prov.add_argument("--rebuild", action="store_true",
+                      help="make every row of an existing sheet again on this target (new temporary passwords) and "
+                      "rewrite the sheet: for a sheet written for another target (e.g. a sandbox since stopped)")
     prov.add_argument("--run-id", default=DEFAULT_RUN_ID, metavar="ID",
                       help=f"the run id the pools are tagged with (default {DEFAULT_RUN_ID!r})")
     prov.add_argument("--workers", type=int, default=8, help="parallel requests (the quotas hold regardless)")
@@ -55,7 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "teardown",
         help="delete the class's pools (and their users)",
         description="Delete the pools `classroom provision` made for --run-id (tag and name checked; protected "
-        "pools are skipped). With --out, also delete the sheet.",
+        "pools are skipped). With --out, first check the sheet against the target: the rows it can't find there "
+        "are listed, and if it finds none nothing is deleted (exit status 2); else the sheet is deleted too, "
+        "unless some of its pools stay (another run's, or protected).",
     )
     down.add_argument("--run-id", default=DEFAULT_RUN_ID, metavar="ID", help=f"default {DEFAULT_RUN_ID!r}")
     down.add_argument("--out", metavar="SHEET.csv", help="the sheet to delete as well")
@@ -81,20 +89,34 @@ def provision(args: argparse.Namespace) -> int:
     try:
         report = classroom.provision(
             caller, names, args.out, run_id=args.run_id, region=lab.region, endpoint_url=endpoint,
-            shared_pool=args.shared, workers=args.workers, progress=not args.no_progress,
+            account=lab.target.account, shared_pool=args.shared, rebuild=args.rebuild, workers=args.workers,
+            progress=not args.no_progress,
         )
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     except (ClientError, BotoCoreError) as exc:
         raise CliError(f"{exc}. Run the same command again to resume.") from exc
     s = report.stats
+    existed = f", {report.existed} found without a row and given a new temporary password" if report.existed else ""
+    clients = f", {report.clients_created} app client(s) made again" if report.clients_created else ""
     print(
-        f"{report.total} trainees on {report.sheet} (mode 0600: it holds temporary passwords): "
-        f"{report.created} created, {report.existed} found and given a new temporary password, "
-        f"{report.already_on_sheet} already on the sheet; {report.pools_created} pool(s) created. "
+        f"{report.rows} trainees on {report.sheet} (mode 0600: it holds temporary passwords): "
+        f"{report.verified} verified on the target, {report.recreated} recreated, {report.created} created"
+        f"{existed}; {report.pools_created} pool(s) created{clients}. "
         f"{s.sent} calls, {s.throttled} throttled and retried, {report.seconds:.1f} s."
     )
+    if report.rebuilt and report.recreated:
+        print(f"Every row was made again on this target, with a NEW temporary password: hand out {report.sheet} "
+              "afresh.")
+    elif report.recreated:
+        print("Not on the target, made again with a NEW temporary password (hand these trainees their new row): "
+              + _some(report.recreated_usernames))
     return 0
+
+
+def _some(names: list[str], limit: int = 20) -> str:
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
 
 
 def teardown(args: argparse.Namespace) -> int:
@@ -106,10 +128,21 @@ def teardown(args: argparse.Namespace) -> int:
 
     lab, caller = connect_from_args(args)
     print(lab.banner(), file=sys.stderr)
+    endpoint = lab.target.endpoint_url if lab.target.kind != "aws" else None
     try:
-        result = classroom.teardown(caller, run_id=args.run_id, yes=not args.dry_run)
+        result = classroom.teardown(
+            caller, run_id=args.run_id, yes=not args.dry_run, sheet=args.out, region=lab.region,
+            endpoint_url=endpoint, account=lab.target.account,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
     except (ClientError, BotoCoreError) as exc:
         raise CliError(f"{exc}. Run the same command again to finish.") from exc
+    if result.check is not None and result.missing:
+        print(f"Not found on the target: {len(result.missing)} of {len(result.check.rows)} rows of {args.out} "
+              "(already gone, or the sheet is partly stale):")
+        for line in result.check.describe_missing():
+            print(f"  {line}")
     verb = "Would delete" if result.dry_run else "Deleted"
     pools = [p for p in result.found if not p.protected] if result.dry_run else result.deleted
     print(f"{verb} {len(pools)} classroom pool(s) of run {args.run_id!r}:")
@@ -117,9 +150,13 @@ def teardown(args: argparse.Namespace) -> int:
         print(f"  {pool.pool_id}  {pool.name}" + (f"  (~{pool.users} users)" if pool.users is not None else ""))
     for pool in result.protected:
         print(f"Skipped {pool.pool_id}: " + PROTECTION_HINT.format(id=pool.pool_id), file=sys.stderr)
-    if args.out and not result.dry_run and not result.protected:
-        sheet = Path(args.out)
-        if sheet.exists():
-            sheet.unlink()
-            print(f"Deleted the sheet {sheet}.")
+    if result.sheet_deleted:
+        print(f"Deleted the sheet {args.out}.")
+    elif result.kept_pools and args.out:
+        print(f"Kept the sheet {args.out}: its pool(s) {', '.join(result.kept_pools)} "
+              f"{'would stay' if result.dry_run else 'are still'} on the target (not classroom pools of run "
+              f"{args.run_id!r}, or protected). Tear them down with their own --run-id, then delete the file.",
+              file=sys.stderr)
+    elif args.out and not Path(args.out).exists() and result.check is None:
+        print(f"No sheet {args.out} (nothing to delete).", file=sys.stderr)
     return 0
