@@ -11,13 +11,17 @@ reachable, or AWS has no credentials, it says so and stops.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import os
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import quote
 
 from .journal import Journal
 from .totp import Clock, HttpSandboxClock, SystemClock
@@ -36,6 +40,56 @@ _local_lock = threading.Lock()
 
 class ConnectError(RuntimeError):
     """The target can't be used; the message says why and what to do."""
+
+
+class _HasPoolId(Protocol):
+    @property
+    def pool_id(self) -> str: ...
+
+
+#: A user pool: its id, or anything with a ``pool_id`` (a TeachingPool)
+PoolRef = str | _HasPoolId
+
+
+def pool_id_of(pool: PoolRef) -> str:
+    """The id of ``pool`` (an id, or an object with ``pool_id``)."""
+    pool_id = pool if isinstance(pool, str) else getattr(pool, "pool_id", None)
+    if not isinstance(pool_id, str) or not pool_id:
+        raise ValueError(f"pool: {pool!r} is not a user pool id (e.g. 'us-east-1_AbC123xyz') nor a pool object")
+    return pool_id
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(abs(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours} h"] * bool(hours) + [f"{minutes} min"] * bool(minutes) + [f"{secs} s"] * bool(secs)
+    return " ".join(parts) or "0 s"
+
+
+class ClockTime(float):
+    """A sandbox clock's time (epoch seconds, usable as a float) that says what it is when shown."""
+
+    offset: float
+    pool: str | None
+
+    def __new__(cls, now: float, *, offset: float = 0.0, pool: str | None = None) -> ClockTime:
+        value = super().__new__(cls, now)
+        value.offset, value.pool = float(offset), pool
+        return value
+
+    def describe(self) -> str:
+        when = dt.datetime.fromtimestamp(float(self), dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        whose = f"pool {self.pool}" if self.pool else "the sandbox"
+        if abs(self.offset) < 0.5:
+            return f"{when}: {whose} is on real time"
+        return f"{when}: {whose} runs {_duration(self.offset)} ahead of real time"
+
+    def __repr__(self) -> str:
+        return f"<ClockTime {self.describe()}>"
+
+    def _repr_markdown_(self) -> str:
+        return f"Clock: {self.describe()}"
 
 
 @dataclass(frozen=True)
@@ -77,8 +131,11 @@ class Lab:
         self.client = client
         self.journal = journal
         self.target = target
+        #: the sandbox's own time (on AWS: this machine's); a pool's own clock is :meth:`clock_for`
         self.clock = clock
         self._sandbox = sandbox
+        self._clocks: dict[str, Clock] = {}
+        self._clocks_lock = threading.Lock()
 
     @property
     def is_sandbox(self) -> bool:
@@ -97,32 +154,87 @@ class Lab:
     def _repr_markdown_(self) -> str:
         return f"**{self.banner()}**"
 
-    # -- the sandbox's clock and outbox -------------------------------------------------------
+    # -- the sandbox's clocks and outbox ------------------------------------------------------
     def _require_sandbox(self, what: str) -> str:
         if not self.is_sandbox or not self.target.endpoint_url:
             raise ConnectError(f"{what} exists only in the sandbox; this lab targets {self.target.kind}.")
         return self.target.endpoint_url
 
-    def advance_clock(self, seconds: float) -> float:
-        """Move the sandbox clock forward (e.g. 30 s: the next TOTP step; 180 s: a session expires)."""
-        url = self._require_sandbox("The sandbox clock") + "/_sandbox/clock"
-        body = _http_json(url, {"advance": seconds})
-        if isinstance(self.clock, HttpSandboxClock):
-            self.clock.refresh()
-        return float(body["now"])
+    def _control(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A sandbox control endpoint (``/_sandbox/<path>``): GET, or POST ``body`` as JSON."""
+        return _http_json(self._require_sandbox("The sandbox's control API") + "/_sandbox/" + path, body)
 
-    def back_to_real_time(self) -> float:
-        """Put the sandbox clock back on real time (so a real phone's codes work again); returns the new time."""
-        url = self._require_sandbox("The sandbox clock") + "/_sandbox/clock"
-        body = _http_json(url, {"reset": True})
-        if isinstance(self.clock, HttpSandboxClock):
-            self.clock.refresh()
-        return float(body["now"])
+    def _fetch(self, url: str, timeout: float) -> Any:
+        return _http_json(url, timeout=timeout)
 
-    def sandbox_messages(self) -> list[dict[str, Any]]:
-        """The SMS codes the sandbox would have sent (it delivers nothing)."""
-        url = self._require_sandbox("The SMS outbox") + "/_sandbox/messages"
-        return list(_http_json(url)["messages"])
+    def clock_for(self, pool: PoolRef) -> Clock:
+        """The clock of ``pool`` (a pool id or anything with ``pool_id``): on the sandbox each user pool has its own,
+        which a lesson may move; on AWS, this machine's clock. A virtual authenticator for a user of that pool uses
+        it, so its codes follow the pool's time."""
+        if not self.is_sandbox or not self.target.endpoint_url:
+            return self.clock
+        pool_id = pool_id_of(pool)
+        with self._clocks_lock:
+            clock = self._clocks.get(pool_id)
+            if clock is None:
+                clock = self._clocks[pool_id] = HttpSandboxClock(self.target.endpoint_url, pool=pool_id,
+                                                                  fetch=self._fetch)
+        return clock
+
+    def _moved(self, answer: dict[str, Any], pool_id: str | None) -> ClockTime:
+        offset = float(answer.get("offset", 0.0))
+        clocks = [self.clock] if pool_id is None else [self.clock_for(pool_id)]
+        if pool_id is None:
+            clocks += list(self._clocks.values())  # every pool moves with the sandbox's time
+        for clock in clocks:
+            if isinstance(clock, HttpSandboxClock):
+                if clock.pool == pool_id:
+                    clock.seen(offset)
+                else:
+                    clock.refresh()
+        return ClockTime(float(answer["now"]), offset=offset, pool=pool_id)
+
+    def advance_clock(self, seconds: float, pool: PoolRef | None = None) -> ClockTime:
+        """Move ``pool``'s clock forward (e.g. 30 s: the next TOTP step; 180 s: a session expires); returns its new
+        time. Other pools are not affected. Without ``pool``: the sandbox's own time, and every pool with it (on a
+        shared sandbox, the trainer's key only). Put it back with :meth:`back_to_real_time`, or use
+        :meth:`clock_ahead`, which does."""
+        pool_id = None if pool is None else pool_id_of(pool)
+        body: dict[str, Any] = {"advance": seconds}
+        if pool_id is not None:
+            body["pool"] = pool_id
+        return self._moved(self._control("clock", body), pool_id)
+
+    def back_to_real_time(self, pool: PoolRef | None = None) -> ClockTime:
+        """Put ``pool``'s clock back on real time (so a real phone's codes work again); without ``pool``, every
+        clock of the sandbox (the trainer's). Returns the new time."""
+        pool_id = None if pool is None else pool_id_of(pool)
+        body: dict[str, Any] = {"reset": True}
+        if pool_id is not None:
+            body["pool"] = pool_id
+        return self._moved(self._control("clock", body), pool_id)
+
+    def clock_time(self, pool: PoolRef | None = None) -> ClockTime:
+        """``pool``'s time now (without ``pool``: the sandbox's own), with how far it runs ahead of real time."""
+        pool_id = None if pool is None else pool_id_of(pool)
+        answer = self._control("clock" + ("" if pool_id is None else f"?pool={quote(pool_id, safe='')}"))
+        return ClockTime(float(answer["now"]), offset=float(answer.get("offset", 0.0)), pool=pool_id)
+
+    @contextlib.contextmanager
+    def clock_ahead(self, seconds: float, pool: PoolRef) -> Iterator[ClockTime]:
+        """Run ``pool``'s clock ``seconds`` ahead inside the ``with`` block, and put it back on real time after it,
+        whatever happens inside: a lesson can't leave a clock ahead."""
+        moved = self.advance_clock(seconds, pool)
+        try:
+            yield moved
+        finally:
+            self.back_to_real_time(pool)
+
+    def sandbox_messages(self, pool: PoolRef | None = None) -> list[dict[str, Any]]:
+        """The SMS codes the sandbox would have sent (it delivers nothing), of ``pool`` or of every pool."""
+        pool_id = None if pool is None else pool_id_of(pool)
+        return list(self._control("messages" + ("" if pool_id is None else f"?pool={quote(pool_id, safe='')}"))
+                    ["messages"])
 
     def close(self) -> None:
         self.client.close()

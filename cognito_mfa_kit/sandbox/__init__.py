@@ -3,7 +3,7 @@
 >>> from cognito_mfa_kit.sandbox import Sandbox
 >>> sandbox = Sandbox.start()           # in-process, on a free loopback port
 >>> sandbox.endpoint_url                # give it to boto3 (endpoint_url=) or the AWS CLI (--endpoint-url)
->>> sandbox.advance_clock(30)           # the next TOTP step, without waiting
+>>> sandbox.advance_clock(30, pool=pool_id)   # that pool's next TOTP step, without waiting
 >>> sandbox.stop()
 
 Knows nothing of the layers above (core, widgets, course).
@@ -50,24 +50,25 @@ class Sandbox:
     def endpoint_url(self) -> str:
         return self.server.endpoint_url
 
-    def now(self) -> float:
-        """The sandbox's time (epoch seconds)."""
-        return self.clock.now()
+    def now(self, pool: str | None = None) -> float:
+        """``pool``'s time (None: the sandbox's own), in epoch seconds."""
+        return self.clock.now(pool)
 
-    def advance_clock(self, seconds: float) -> float:
-        """Move the sandbox clock forward; returns the new sandbox time."""
-        now = self.clock.advance(seconds)
+    def advance_clock(self, seconds: float, pool: str | None = None) -> float:
+        """Move ``pool``'s clock (None: the sandbox's, and every pool with it) forward; returns its new time."""
+        now = self.clock.advance(seconds, pool)
         if self.state is not None:
             self.state.save()
         return now
 
-    def back_to_real_time(self) -> float:
-        """Put the sandbox back on real time (and everything it stored with it); returns the seconds undone."""
+    def back_to_real_time(self, pool: str | None = None) -> float:
+        """Put ``pool``'s clock (None: every clock) back on real time, and what it stored with it; returns the
+        seconds undone."""
         from .server import LOCK
         from .timeshift import back_to_real_time
 
         with LOCK:
-            shift = back_to_real_time()
+            shift = back_to_real_time(pool)
         if self.state is not None:
             self.state.save()
         return shift

@@ -15,6 +15,7 @@ from moto.cognitoidp.exceptions import (
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient, UserStatus
 
 from . import srp
+from .clock import CLOCK
 from .devices import Device
 from .exceptions import SoftwareTokenMFANotFoundException
 from .model import SandboxUserPool, mfa
@@ -85,7 +86,7 @@ class ChallengeAnswers:
         record = mfa(user)
         if not record.secret:
             raise SoftwareTokenMFANotFoundException("Software Token MFA does not exist for the user.")
-        outcome, counter = check_code(record.secret, code, record.last_counter)
+        outcome, counter = check_code(record.secret, code, record.last_counter, CLOCK.now(pool.id))
         if outcome is CodeCheck.MISMATCH:
             self.sessions.wrong_code(session)
             raise CodeMismatchException("Invalid code received for user")

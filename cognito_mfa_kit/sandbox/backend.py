@@ -40,7 +40,7 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
 
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
-        self.sessions = SessionStore()  # type: ignore[assignment]
+        self.sessions = SessionStore(CLOCK.now_of)  # type: ignore[assignment]
         self.secret_blocks: dict[str, str] = {}  # SRP SECRET_BLOCK → session id
         self.outbox: list[dict[str, Any]] = []  # SMS "sent" by the sandbox (it delivers nothing)
 
@@ -77,6 +77,10 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
     def describe_user_pool(self, user_pool_id: str) -> SandboxUserPool:
         return super().describe_user_pool(user_pool_id)  # type: ignore[return-value]
 
+    def delete_user_pool(self, user_pool_id: str) -> None:
+        super().delete_user_pool(user_pool_id)
+        CLOCK.forget(user_pool_id)
+
     def admin_delete_user(self, user_pool_id: str, username: str) -> None:
         pool = self.describe_user_pool(user_pool_id)
         user = pool._get_user(username)
@@ -98,11 +102,11 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
         raise ResourceNotFoundError(client_id)
 
     def _user_for_access_token(self, access_token: str | None) -> tuple[SandboxUserPool, CognitoIdpUser]:
-        """Rule: an access token must be known, unrevoked and unexpired (on the sandbox clock)."""
+        """Rule: an access token must be known, unrevoked and unexpired (on the pool's clock)."""
         for pool in self.user_pools.values():
             if access_token and access_token in pool.access_tokens:
                 claims = jwt.decode(access_token, options={"verify_signature": False})
-                if claims.get("exp", 0) < CLOCK.now():
+                if claims.get("exp", 0) < CLOCK.now(pool.id):
                     raise NotAuthorizedError("Access Token has expired")
                 _, username = pool.access_tokens[access_token]
                 return pool, self.admin_get_user(pool.id, username)  # type: ignore[return-value]

@@ -12,12 +12,11 @@ from __future__ import annotations
 import secrets
 import string
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFoundError
-
-from .clock import CLOCK
 
 NOT_FOUND = "Device does not exist."
 
@@ -32,8 +31,8 @@ class Device:
     name: str | None = None
     verifier_hex: str | None = None
     salt_hex: str | None = None
-    created: float = field(default_factory=lambda: CLOCK.now())
-    last_authenticated: float = field(default_factory=lambda: CLOCK.now())
+    created: float = 0.0  # set by the pool's DeviceStore, on the pool's clock
+    last_authenticated: float = 0.0
 
     def to_api(self) -> dict[str, Any]:
         """The DeviceType shape of the API."""
@@ -68,12 +67,15 @@ def new_device(region: str, username: str, group_key: str | None) -> Device:
 
 
 class DeviceStore:
-    """Devices of one user pool, by key."""
+    """Devices of one user pool, by key; ``now()`` tells the pool's time."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now
         self.devices: dict[str, Device] = {}
 
     def add(self, device: Device) -> Device:
+        if not device.created:
+            device.created = device.last_authenticated = self._now()
         self.devices[device.key] = device
         return device
 

@@ -43,7 +43,7 @@ def mfa(user: CognitoIdpUser) -> UserMfa:
 
 
 class SandboxUserPool(CognitoIdpUserPool):
-    """A pool with its own RS256 key, tokens on the sandbox clock, and device tracking."""
+    """A pool with its own RS256 key and clock (tokens are timed by it), and device tracking."""
 
     def __init__(self, account_id: str, region: str, name: str, extended_config: dict[str, Any]):
         super().__init__(account_id, region, name, extended_config)
@@ -52,7 +52,7 @@ class SandboxUserPool(CognitoIdpUserPool):
         self.id = f"{region}_" + "".join(secrets.choice(alphabet) for _ in range(9))
         self.arn = self.arn.rsplit("/", 1)[0] + "/" + self.id
         self.key = PoolKey()
-        self.devices = DeviceStore()
+        self.devices = DeviceStore(lambda: CLOCK.now(self.id))
         self.auth_times: dict[str, int] = {}  # origin_jti → auth_time, so a refresh keeps the sign-in's time
 
     def create_jwt(
@@ -63,8 +63,8 @@ class SandboxUserPool(CognitoIdpUserPool):
         expires_in: int = 60 * 60,
         extra_data: dict[str, Any] | None = None,
     ) -> tuple[str, int]:
-        """Cognito's claims, timed by the sandbox clock, signed with the pool's key."""
-        now = int(CLOCK.now())
+        """Cognito's claims, timed by the pool's clock, signed with the pool's key."""
+        now = int(CLOCK.now(self.id))
         extra = dict(extra_data or {})
         origin = extra.get("origin_jti")
         auth_time = self.auth_times.get(origin) if origin else None

@@ -3,7 +3,8 @@
 Routes:
 - ``POST /``: cognito-idp (``X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>``)
 - ``GET /<pool-id>/.well-known/jwks.json`` and ``/.well-known/openid-configuration``
-- ``GET /_sandbox/clock`` → ``{"now": ..., "offset": ...}``; ``POST /_sandbox/clock`` with ``{"advance": s}``
+- ``GET /_sandbox/clock[?pool=<id>]`` → ``{"now": ..., "offset": ...}``; ``POST /_sandbox/clock`` with
+  ``{"advance": s[, "pool": id]}`` or ``{"reset": true[, "pool": id]}``
 - ``GET /_sandbox/messages``: the SMS codes the sandbox "sent" (it delivers nothing)
 - ``GET /_sandbox/health``
 """
@@ -71,8 +72,17 @@ def _pools() -> Iterable[SandboxUserPool]:
                 yield from backend.user_pools.values()  # type: ignore[misc]
 
 
+def _pool_exists(pool_id: str) -> bool:
+    return any(p.id == pool_id for p in _pools())
+
+
 def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+def _error(kind: str, message: str, status: int = 400) -> Response:
+    """A control endpoint's refusal, in the shape of the cognito-idp protocol's errors."""
+    return _json({"__type": kind, "message": message}, status)
 
 
 class SandboxApp:
@@ -83,6 +93,39 @@ class SandboxApp:
         moto_core_responses.method_names_from_class = _method_names  # type: ignore[assignment]
         self.after_change = after_change
         self.hooks: list[Callable[[Request, str], Response | None]] = []  # fault injection, etc.
+
+    def clock(self, request: Request) -> Response:
+        """``GET /_sandbox/clock[?pool=<id>]``; ``POST`` ``{"advance": s[, "pool": id]}`` or
+        ``{"reset": true[, "pool": id]}`` (without ``pool``: the sandbox's time, every pool with it)."""
+        usage = 'POST {"advance": <seconds >= 0>, "pool": "<pool id>"} or {"reset": true, "pool": "<pool id>"}'
+        if request.method == "POST":
+            if request.mimetype != "application/json":
+                return _error("SerializationException", f"Content-Type must be application/json. {usage}", 415)
+            try:
+                body = json.loads(request.get_data() or b"{}")
+            except ValueError:
+                return _error("SerializationException", f"The body is not JSON. {usage}")
+            if not isinstance(body, dict):
+                return _error("SerializationException", f"The body must be a JSON object. {usage}")
+            pool = body.get("pool")
+        else:
+            pool = request.args.get("pool")
+        if pool is not None and (not isinstance(pool, str) or not _pool_exists(pool)):
+            return _error("ResourceNotFoundException", f"User pool {pool} does not exist.", 404)
+        if request.method == "POST":
+            try:
+                with LOCK:
+                    if body.get("reset") is True:
+                        back_to_real_time(pool)
+                    elif "advance" in body and not isinstance(body["advance"], bool):
+                        CLOCK.advance(body["advance"], pool)
+                    else:
+                        return _error("InvalidParameterException", usage)
+                    if self.after_change is not None:
+                        self.after_change()
+            except (ValueError, TypeError) as exc:
+                return _error("InvalidParameterException", f"{exc}. {usage}")
+        return _json(CLOCK.as_dict(pool))
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = _WsgiRequest(environ)
@@ -134,22 +177,14 @@ class SandboxApp:
 
     def control(self, request: Request, name: str) -> Response:
         if name == "clock":
-            if request.method == "POST":
-                try:
-                    body = json.loads(request.get_data() or b"{}")
-                    if body.get("reset") is True:
-                        with LOCK:
-                            back_to_real_time()
-                    else:
-                        CLOCK.advance(body["advance"])
-                except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                    return _json({"message": f'POST {{"advance": <seconds >= 0>}} or {{"reset": true}}: {exc}'}, 400)
-                if self.after_change is not None:
-                    self.after_change()
-            return _json(CLOCK.as_dict())
+            return self.clock(request)
         if name == "messages":
+            pool = request.args.get("pool")
+            if pool is not None and not _pool_exists(pool):
+                return _error("ResourceNotFoundException", f"User pool {pool} does not exist.", 404)
             with LOCK:
-                messages = [m for a in sandbox_backends.values() for b in a.values() for m in b.outbox]
+                messages = [m for a in sandbox_backends.values() for b in a.values() for m in b.outbox
+                            if pool is None or m.get("pool") == pool]
             return _json({"messages": messages})
         if name == "health":
             return _json({"ok": True, "now": CLOCK.now()})

@@ -10,12 +10,11 @@ Cognito rules implemented here (reference §2 and §1.b):
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from moto.cognitoidp.exceptions import NotAuthorizedError
-
-from .clock import CLOCK
 
 DEFAULT_VALIDITY_MINUTES = 3
 #: [UNVERIFIED] Cognito does not document a per-session cap on wrong MFA codes; Amplify UIs retry with the same
@@ -49,9 +48,10 @@ class AuthSession:
 
 
 class SessionStore:
-    """All live sessions of one backend."""
+    """All live sessions of one backend; ``now(pool_id)`` tells a pool's time (each pool has its own clock)."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[str], float]) -> None:
+        self._now = now
         self._sessions: dict[str, AuthSession] = {}
 
     def issue(
@@ -64,7 +64,7 @@ class SessionStore:
         validity_minutes: int | None,
         data: dict[str, Any] | None = None,
     ) -> AuthSession:
-        """A new session for ``step``, valid for ``validity_minutes`` on the sandbox clock."""
+        """A new session for ``step``, valid for ``validity_minutes`` on the pool's clock."""
         self._forget_stale()
         minutes = validity_minutes or DEFAULT_VALIDITY_MINUTES
         session = AuthSession(
@@ -73,7 +73,7 @@ class SessionStore:
             client_id=client_id,
             username=username,
             step=step,
-            expires_at=CLOCK.now() + 60 * minutes,
+            expires_at=self._now(pool_id) + 60 * minutes,
             data=dict(data or {}),
         )
         self._sessions[session.id] = session
@@ -89,7 +89,7 @@ class SessionStore:
             raise NotAuthorizedError(INVALID)
         if session.used:
             raise NotAuthorizedError(USED)
-        if CLOCK.now() > session.expires_at:
+        if self._now(session.pool_id) > session.expires_at:
             raise NotAuthorizedError(EXPIRED)
         if (steps and session.step not in steps) or (client_id and client_id != session.client_id):
             raise NotAuthorizedError(INVALID)
@@ -127,9 +127,8 @@ class SessionStore:
 
     def _forget_stale(self) -> None:
         # Keep used/expired sessions an hour so their errors stay precise, then drop them.
-        horizon = CLOCK.now() - 3600
         if len(self._sessions) > 1000:
-            for key in [k for k, s in self._sessions.items() if s.expires_at < horizon]:
+            for key in [k for k, s in self._sessions.items() if s.expires_at < self._now(s.pool_id) - 3600]:
                 del self._sessions[key]
 
     def __len__(self) -> int:

@@ -125,7 +125,6 @@ def _dump_pool(pool: SandboxUserPool, now: float) -> dict[str, Any]:
 
 def snapshot() -> dict[str, Any]:
     """The sandbox's state as a JSON-ready dict (the caller holds the server's lock)."""
-    now = CLOCK.now()
     backends = []
     for account_id, account in list(sandbox_backends.items()):
         for region, backend in list(account.items()):
@@ -135,7 +134,7 @@ def snapshot() -> dict[str, Any]:
                 {
                     "account_id": account_id,
                     "region": region,
-                    "pools": [_dump_pool(p, now) for p in backend.user_pools.values()],  # type: ignore[arg-type]
+                    "pools": [_dump_pool(p, CLOCK.now(p.id)) for p in backend.user_pools.values()],  # type: ignore[arg-type]
                 }
             )
     return {
@@ -143,6 +142,7 @@ def snapshot() -> dict[str, Any]:
         "version": VERSION,
         "saved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "clock_offset": CLOCK.offset,
+        "clock_pools": CLOCK.pool_offsets(),
         "backends": backends,
     }
 
@@ -223,7 +223,7 @@ def restore(state: dict[str, Any]) -> None:
             for saved in entry["pools"]:
                 backend.user_pools.pop(saved["id"], None)
                 added.append((backend, _restore_pool(backend, saved).id))
-        CLOCK.restore(state.get("clock_offset", 0.0))
+        CLOCK.restore(state.get("clock_offset", 0.0), state.get("clock_pools") or {})
     except Exception:
         for backend, pool_id in added:  # all or nothing
             backend.user_pools.pop(pool_id, None)
