@@ -19,8 +19,7 @@ from botocore.exceptions import ClientError
 
 from cognito_mfa_kit.connect import connect
 from cognito_mfa_kit.sandbox import state as sandbox_state
-from cognito_mfa_kit.sandbox.backend import sandbox_backends
-from cognito_mfa_kit.sandbox.server import LOCK
+from cognito_mfa_kit.sandbox.backend import LOCK, sandbox_backends
 from cognito_mfa_kit.totp import VirtualAuthenticator
 
 PASSWORD = "P@ssw0rd-twin1"

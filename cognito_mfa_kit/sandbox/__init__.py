@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .app import SandboxApp
 from .clock import CLOCK, SandboxClock
-from .server import SandboxApp, SandboxServer
+from .httpserver import SandboxServer
 
 __all__ = ["Sandbox", "SandboxClock", "CLOCK", "ENV_URL"]
 
@@ -64,7 +65,7 @@ class Sandbox:
     def back_to_real_time(self, pool: str | None = None) -> float:
         """Put ``pool``'s clock (None: every clock) back on real time, and what it stored with it; returns the
         seconds undone."""
-        from .server import LOCK
+        from .backend import LOCK
         from .timeshift import back_to_real_time
 
         with LOCK:

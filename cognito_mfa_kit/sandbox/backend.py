@@ -14,6 +14,7 @@ user records. Facts: ../shared/reference/cognito-totp-behaviour.md.
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import jwt
@@ -24,7 +25,7 @@ from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdp
 from moto.core.base_backend import BackendDict
 
 from .answers import ChallengeAnswers
-from .clock import CLOCK
+from .clock import CLOCK, pool_time
 from .device_api import DeviceApi
 from .enrolment import TotpEnrolment
 from .model import SandboxUserPool, UserMfa, mfa
@@ -32,7 +33,11 @@ from .preference import MfaPreferenceRules
 from .sessions import AuthSession, SessionStore
 from .signin import SignInRules
 
-__all__ = ["SandboxBackend", "SandboxUserPool", "UserMfa", "backend_for", "install", "mfa", "sandbox_backends"]
+__all__ = ["LOCK", "SandboxBackend", "SandboxUserPool", "UserMfa", "backend_for", "install", "mfa", "sandbox_backends"]
+
+
+#: moto's backends are not thread-safe: every call (and every read of the backends' state) holds this lock.
+LOCK = threading.RLock()
 
 
 class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreferenceRules, DeviceApi, CognitoIdpBackend):
@@ -40,7 +45,7 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
 
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
-        self.sessions = SessionStore(CLOCK.now_of)  # type: ignore[assignment]
+        self.sessions = SessionStore(pool_time)  # type: ignore[assignment]
         self.secret_blocks: dict[str, str] = {}  # SRP SECRET_BLOCK → session id
         self.outbox: list[dict[str, Any]] = []  # SMS "sent" by the sandbox (it delivers nothing)
 

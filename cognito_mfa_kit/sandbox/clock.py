@@ -35,10 +35,6 @@ class SandboxClock:
         """Current time of ``pool`` (None: the sandbox's own time), in epoch seconds."""
         return time.time() + self.offset_of(pool)
 
-    def now_of(self, pool: str | None) -> float:
-        """:meth:`now` with a positional pool id (for stores that are given a ``pool id → time`` function)."""
-        return self.now(pool)
-
     @property
     def offset(self) -> float:
         """Seconds the sandbox's own time runs ahead of the wall clock."""
@@ -139,3 +135,8 @@ class SandboxClock:
 
 #: The clocks of this process's sandbox (moto's backends are process-wide too).
 CLOCK = SandboxClock()
+
+
+def pool_time(pool: str | None) -> float:
+    """``pool``'s time on this process's clocks (a plain function: stores that keep it stay copyable)."""
+    return CLOCK.now(pool)

@@ -282,7 +282,7 @@ class StateFile:
 
     def save(self) -> None:
         """Write the sandbox's state atomically, mode 0600."""
-        from .server import LOCK  # the backends change only under it; re-entrant when the caller holds it
+        from .backend import LOCK  # the backends change only under it; re-entrant when the caller holds it
 
         with LOCK:  # written under the lock too, so that an older snapshot never replaces a newer one
             text = json.dumps(snapshot(), separators=(",", ":"))

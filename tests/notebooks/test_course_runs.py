@@ -59,7 +59,7 @@ def _texts(nb: Any) -> list[tuple[str, str]]:
 
 def _sandbox_passwords() -> set[str]:
     """Every password the sandbox holds (the users the notebooks created)."""
-    from cognito_mfa_kit.sandbox.server import _pools
+    from cognito_mfa_kit.sandbox.app import _pools
 
     passwords = set()
     for pool in _pools():

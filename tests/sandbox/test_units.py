@@ -14,7 +14,7 @@ from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedE
 
 from cognito_mfa_kit.sandbox import challenges, devices, sessions, totp
 from cognito_mfa_kit.sandbox.challenges import SMS, TOTP, MfaFacts, decide
-from cognito_mfa_kit.sandbox.clock import CLOCK
+from cognito_mfa_kit.sandbox.clock import CLOCK, pool_time
 
 facts = st.builds(
     MfaFacts,
@@ -204,14 +204,14 @@ def _message(info) -> str:
 
 
 def test_session_ids_are_opaque_and_long_enough():
-    store = sessions.SessionStore(CLOCK.now_of)
+    store = sessions.SessionStore(pool_time)
     ids = {_issue(store).id for _ in range(10)}
     assert len(ids) == 10
     assert all(20 <= len(i) <= 2048 for i in ids)  # SessionType length 20–2048
 
 
 def test_session_take_spend_and_reuse():
-    store = sessions.SessionStore(CLOCK.now_of)
+    store = sessions.SessionStore(pool_time)
     session = _issue(store)
     assert store.take(session.id, "SOFTWARE_TOKEN_MFA", client_id="c") is session
     assert store.take(session.id) is session  # taking does not consume
@@ -222,7 +222,7 @@ def test_session_take_spend_and_reuse():
 
 
 def test_session_wrong_step_client_or_unknown_is_invalid():
-    store = sessions.SessionStore(CLOCK.now_of)
+    store = sessions.SessionStore(pool_time)
     session = _issue(store)
     for call in (lambda: store.take(session.id, "MFA_SETUP"), lambda: store.take(session.id, client_id="other"),
                  lambda: store.take("nope"), lambda: store.take(None)):
@@ -233,7 +233,7 @@ def test_session_wrong_step_client_or_unknown_is_invalid():
 
 @pytest.mark.parametrize("minutes", [None, 3, 5, 15])
 def test_session_expires_after_validity(minutes):
-    store = sessions.SessionStore(CLOCK.now_of)
+    store = sessions.SessionStore(pool_time)
     session = _issue(store, minutes=minutes)
     lifetime = 60 * (minutes or sessions.DEFAULT_VALIDITY_MINUTES)
     assert session.expires_at == pytest.approx(CLOCK.now() + lifetime, abs=2)
@@ -246,7 +246,7 @@ def test_session_expires_after_validity(minutes):
 
 
 def test_wrong_codes_spend_the_session_at_the_cap():
-    store = sessions.SessionStore(CLOCK.now_of)
+    store = sessions.SessionStore(pool_time)
     session = _issue(store)
     for _ in range(sessions.MAX_CODE_ATTEMPTS - 1):
         store.wrong_code(session)
@@ -257,7 +257,7 @@ def test_wrong_codes_spend_the_session_at_the_cap():
 
 
 def test_newest_finds_the_open_session_of_a_user_and_device():
-    store = sessions.SessionStore(CLOCK.now_of)
+    store = sessions.SessionStore(pool_time)
     old = _issue(store, "DEVICE_SRP_AUTH", device_key="k1")
     CLOCK.advance(1)
     new = _issue(store, "DEVICE_SRP_AUTH", device_key="k1")
@@ -270,7 +270,7 @@ def test_newest_finds_the_open_session_of_a_user_and_device():
 
 
 def test_store_membership():
-    store = sessions.SessionStore(CLOCK.now_of)
+    store = sessions.SessionStore(pool_time)
     session = _issue(store)
     assert session.id in store and "nope" not in store and 42 not in store
     assert len(store) == 1
