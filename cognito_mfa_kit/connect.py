@@ -20,10 +20,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 from .journal import Journal
+from .poolref import PoolRef, pool_id_of
 from .totp import Clock, HttpSandboxClock, SystemClock
 
 #: The environment variable naming a running sandbox server (set by ``cognito-mfa-kit lab`` for every kernel).
@@ -40,23 +41,6 @@ _local_lock = threading.Lock()
 
 class ConnectError(RuntimeError):
     """The target can't be used; the message says why and what to do."""
-
-
-class _HasPoolId(Protocol):
-    @property
-    def pool_id(self) -> str: ...
-
-
-#: A user pool: its id, or anything with a ``pool_id`` (a TeachingPool)
-PoolRef = str | _HasPoolId
-
-
-def pool_id_of(pool: PoolRef) -> str:
-    """The id of ``pool`` (an id, or an object with ``pool_id``)."""
-    pool_id = pool if isinstance(pool, str) else getattr(pool, "pool_id", None)
-    if not isinstance(pool_id, str) or not pool_id:
-        raise ValueError(f"pool: {pool!r} is not a user pool id (e.g. 'us-east-1_AbC123xyz') nor a pool object")
-    return pool_id
 
 
 def _duration(seconds: float) -> str:

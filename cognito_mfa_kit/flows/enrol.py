@@ -15,14 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..connect import pool_id_of
+from ..poolref import PoolRef, pool_id_of
 from ..tokens import pool_of
 from ..totp import DEFAULT_ISSUER, VirtualAuthenticator
 from ._masked import MaskedRepr, secret
 from .validation import check_code, check_one_of_token_or_session
 
 if TYPE_CHECKING:
-    from ..connect import Lab, PoolRef
+    from ..connect import Lab
 
 
 
