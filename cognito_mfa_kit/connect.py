@@ -43,6 +43,14 @@ class ConnectError(RuntimeError):
     """The target can't be used; the message says why and what to do."""
 
 
+class SandboxRefused(ConnectError):
+    """A sandbox control endpoint refused the request (``status``: its HTTP status)."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 def _duration(seconds: float) -> str:
     seconds = round(abs(seconds))
     hours, rest = divmod(seconds, 3600)
@@ -111,7 +119,8 @@ class Target:
 class Lab:
     """A connection to one target: a journaled boto3 cognito-idp client, its clock and where it points."""
 
-    def __init__(self, client: Any, journal: Journal, target: Target, clock: Clock, sandbox: Any = None) -> None:
+    def __init__(self, client: Any, journal: Journal, target: Target, clock: Clock, sandbox: Any = None, *,
+                 signer: _Signer | None = None) -> None:
         self.client = client
         self.journal = journal
         self.target = target
@@ -120,6 +129,7 @@ class Lab:
         self._sandbox = sandbox
         self._clocks: dict[str, Clock] = {}
         self._clocks_lock = threading.Lock()
+        self._signer = signer  # a sandbox shared by a class checks who calls its control endpoints too
 
     @property
     def is_sandbox(self) -> bool:
@@ -146,10 +156,11 @@ class Lab:
 
     def _control(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """A sandbox control endpoint (``/_sandbox/<path>``): GET, or POST ``body`` as JSON."""
-        return _http_json(self._require_sandbox("The sandbox's control API") + "/_sandbox/" + path, body)
+        return _http_json(self._require_sandbox("The sandbox's control API") + "/_sandbox/" + path, body,
+                          signer=self._signer)
 
     def _fetch(self, url: str, timeout: float) -> Any:
-        return _http_json(url, timeout=timeout)
+        return _http_json(url, timeout=timeout, signer=self._signer)
 
     def clock_for(self, pool: PoolRef) -> Clock:
         """The clock of ``pool`` (a pool id or anything with ``pool_id``): on the sandbox each user pool has its own,
@@ -247,7 +258,7 @@ def connect(
     if endpoint_url is not None and target == "sandbox":
         target = "endpoint"
     if target == "sandbox":
-        return _connect_sandbox(region or DEFAULT_SANDBOX_REGION, in_process=in_process)
+        return _connect_sandbox(region or DEFAULT_SANDBOX_REGION, in_process=in_process, profile=profile)
     if target == "aws":
         if endpoint_url is not None:
             raise ConnectError("connect('aws') takes no endpoint_url: AWS endpoints come from the region.")
@@ -293,22 +304,26 @@ def _boto3_session(profile: str | None) -> Any:
         ) from exc
 
 
-def _sandbox_health(url: str) -> bool:
+def _sandbox_health(url: str) -> dict[str, Any] | None:
+    """The sandbox's health answer (``ok``, ``requires_credentials``), or None if ``url`` is not a sandbox."""
     try:
-        return bool(_http_json(url.rstrip("/") + "/_sandbox/health", timeout=2.0).get("ok"))
-    except (OSError, ValueError, KeyError):
-        return False
+        answer = _http_json(url.rstrip("/") + "/_sandbox/health", timeout=2.0)
+    except (OSError, ValueError, KeyError, ConnectError):
+        return None
+    return answer if isinstance(answer, dict) and answer.get("ok") else None
 
 
-def _connect_sandbox(region: str, *, in_process: bool | None) -> Lab:
+def _connect_sandbox(region: str, *, in_process: bool | None, profile: str | None = None) -> Lab:
     shared = os.environ.get(ENV_URL)
     if shared and not in_process:
-        if not _sandbox_health(shared):
+        health = _sandbox_health(shared)
+        if health is None:
             raise ConnectError(
                 f"${ENV_URL} names a sandbox at {shared}, but it does not answer. Start it with "
                 "`cognito-mfa-kit sandbox` (or `make lab`), or unset the variable to use a sandbox in this process."
             )
-        return _sandbox_lab(shared.rstrip("/"), region, in_process=False, sandbox=None)
+        return _sandbox_lab(shared.rstrip("/"), region, in_process=False, sandbox=None, health=health,
+                            profile=profile)
     sandbox = local_sandbox()
     return _sandbox_lab(sandbox.endpoint_url, region, in_process=True, sandbox=sandbox)
 
@@ -324,18 +339,38 @@ def local_sandbox() -> Any:
         return _local_sandbox
 
 
-def _sandbox_lab(url: str, region: str, *, in_process: bool, sandbox: Any) -> Lab:
-    session = _boto3_session(None)
-    client = _make(session, region, url, SANDBOX_CREDENTIALS)
-    target = Target("sandbox", region, endpoint_url=url, in_process=in_process)
+def _sandbox_lab(url: str, region: str, *, in_process: bool, sandbox: Any, health: dict[str, Any] | None = None,
+                 profile: str | None = None) -> Lab:
+    """A lab on a sandbox server. A sandbox that requires credentials (a class's) gets the caller's own: ``profile``
+    or boto3's standard chain (``AWS_PROFILE``, ``AWS_ACCESS_KEY_ID`` ...); any other gets the placeholder keys."""
+    signer = None
+    if health and health.get("requires_credentials"):
+        session = _boto3_session(profile)
+        found = session.get_credentials()
+        if found is None:
+            raise ConnectError(
+                f"The sandbox at {url} is shared by a class and checks who calls: use your own key from the class "
+                "sheet, e.g. connect(endpoint_url=..., profile='cmk-trainee') after `aws configure --profile "
+                "cmk-trainee`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
+            )
+        client = _make(session, region, url, None)
+        signer = _Signer(found, region)
+    else:
+        session = _boto3_session(None)
+        client = _make(session, region, url, SANDBOX_CREDENTIALS)
+        profile = None
+    target = Target("sandbox", region, endpoint_url=url, in_process=in_process, profile=profile)
     journal = Journal()
-    journal.attach(client, endpoint_url=url, region=region)
-    return Lab(client, journal, target, HttpSandboxClock(url), sandbox)
+    journal.attach(client, endpoint_url=url, region=region, profile=profile)
+    lab = Lab(client, journal, target, SystemClock(), sandbox, signer=signer)
+    lab.clock = HttpSandboxClock(url, fetch=lab._fetch)
+    return lab
 
 
 def _connect_endpoint(url: str, region: str, profile: str | None) -> Lab:
-    if _sandbox_health(url):
-        return _sandbox_lab(url.rstrip("/"), region, in_process=False, sandbox=None)
+    health = _sandbox_health(url)
+    if health is not None:
+        return _sandbox_lab(url.rstrip("/"), region, in_process=False, sandbox=None, health=health, profile=profile)
     session = _boto3_session(profile)
     credentials = None if session.get_credentials() is not None else SANDBOX_CREDENTIALS
     client = _make(session, region, url, credentials)
@@ -372,12 +407,39 @@ def _connect_aws(profile: str | None, region: str | None) -> Lab:
     return Lab(client, journal, target, SystemClock())
 
 
-def _http_json(url: str, body: dict[str, Any] | None = None, timeout: float = 5.0) -> dict[str, Any]:
+class _Signer:
+    """Signs the sandbox's control calls with SigV4 (service ``cognito-idp``), as boto3 signs the API calls."""
+
+    def __init__(self, credentials: Any, region: str) -> None:
+        self.credentials, self.region = credentials, region
+
+    def sign(self, request: urllib.request.Request) -> None:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+
+        aws = AWSRequest(method=request.get_method(), url=request.full_url, data=request.data or b"",
+                         headers=dict(request.header_items()))
+        SigV4Auth(self.credentials.get_frozen_credentials(), "cognito-idp", self.region).add_auth(aws)
+        for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
+            if name in aws.headers:
+                request.add_header(name, aws.headers[name])
+
+
+def _http_json(url: str, body: dict[str, Any] | None = None, timeout: float = 5.0,
+               signer: _Signer | None = None) -> dict[str, Any]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method="POST" if body is not None else "GET")
     request.add_header("Content-Type", "application/json")
+    if signer is not None:
+        signer.sign(request)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        raise ConnectError(f"{url}: {exc.read().decode(errors='replace')}") from exc
+        text = exc.read().decode(errors="replace")
+        try:
+            answer = json.loads(text)
+            text = f"{answer['message']} ({answer['__type']})"
+        except (ValueError, KeyError, TypeError):
+            pass
+        raise SandboxRefused(f"The sandbox refused {request.get_method()} {url}: {text}", status=exc.code) from exc

@@ -15,6 +15,7 @@ from typing import Any
 
 from .app import SandboxApp
 from .clock import CLOCK, SandboxClock
+from .credentials import Keyring, Principal
 from .httpserver import SandboxServer
 
 __all__ = ["Sandbox", "SandboxClock", "CLOCK", "ENV_URL"]
@@ -33,9 +34,17 @@ class Sandbox:
 
     @classmethod
     def start(
-        cls, host: str = "127.0.0.1", port: int = 0, *, state_path: str | None = None
+        cls,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        state_path: str | None = None,
+        require_credentials: bool = False,
     ) -> Sandbox:
-        """Start a sandbox server in a background thread; ``port=0`` picks a free port."""
+        """Start a sandbox server in a background thread; ``port=0`` picks a free port.
+
+        ``require_credentials``: calls AWS authorises with IAM, and the control endpoints, must be signed with one
+        of the sandbox's keys (:attr:`trainer`'s, or a trainee's made with ``POST /_sandbox/credentials``)."""
         state = None
         after_change = None
         if state_path is not None:
@@ -44,8 +53,22 @@ class Sandbox:
             state = StateFile(state_path)
             state.load()
             after_change = state.save
-        server = SandboxServer(host, port, SandboxApp(after_change=after_change)).start()
+        keyring = None
+        if require_credentials:
+            keyring = Keyring()
+            keyring.ensure_trainer()
+        server = SandboxServer(host, port, SandboxApp(after_change=after_change, keyring=keyring)).start()
         return cls(server, state)
+
+    @property
+    def keyring(self) -> Keyring | None:
+        """The keys this sandbox accepts (None: it requires no credentials)."""
+        return self.server.app.keyring
+
+    @property
+    def trainer(self) -> Principal | None:
+        """The trainer's key (None when the sandbox requires no credentials)."""
+        return self.keyring.trainer() if self.keyring is not None else None
 
     @property
     def endpoint_url(self) -> str:

@@ -1,13 +1,12 @@
 """The sandbox's WSGI application: the cognito-idp JSON protocol for boto3 and the AWS CLI, plus small control
-endpoints. (The HTTP server that serves it is ``httpserver``.)
+endpoints (``control``). The HTTP server that serves it is ``httpserver``.
 
 Routes:
-- ``POST /``: cognito-idp (``X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>``)
+- ``POST /``: cognito-idp (``X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>``); on a sandbox that
+  requires credentials, calls AWS authorises with IAM must be signed by a key of its ``Keyring`` and allowed by
+  ``access``
 - ``GET /<pool-id>/.well-known/jwks.json`` and ``/.well-known/openid-configuration``
-- ``GET /_sandbox/clock[?pool=<id>]`` → ``{"now": ..., "offset": ...}``; ``POST /_sandbox/clock`` with
-  ``{"advance": s[, "pool": id]}`` or ``{"reset": true[, "pool": id]}``
-- ``GET /_sandbox/messages``: the SMS codes the sandbox "sent" (it delivers nothing)
-- ``GET /_sandbox/health``
+- ``/_sandbox/...``: clocks, the outbox, trainee keys, health (see ``control``)
 """
 
 from __future__ import annotations
@@ -16,15 +15,17 @@ import functools
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import quote
 
 import moto.core.responses as moto_core_responses
 from moto.core.request import Request as MotoRequest
 from werkzeug.wrappers import Request, Response
 
-from .backend import LOCK, SandboxUserPool, install, sandbox_backends
-from .clock import CLOCK
+from . import access
+from .backend import LOCK, domain_pool, find_pool, install
+from .control import Control
+from .credentials import Keyring, Principal, SignatureError, verify
 from .responses import SandboxResponse
-from .timeshift import back_to_real_time
 
 
 class _WsgiRequest(MotoRequest):
@@ -52,67 +53,69 @@ _moto_method_names = getattr(
 _method_names.moto_original = _moto_method_names  # type: ignore[attr-defined]
 
 
-def _pools() -> Iterable[SandboxUserPool]:
-    for account in list(sandbox_backends.values()):
-        for region, backend in list(account.items()):
-            if region != "global":
-                yield from backend.user_pools.values()  # type: ignore[misc]
-
-
-def _pool_exists(pool_id: str) -> bool:
-    return any(p.id == pool_id for p in _pools())
+def _same_user(pool_id: str, a: str, b: str) -> bool:
+    pool = find_pool(pool_id)
+    found = [pool._get_user(name) if pool is not None else None for name in (a, b)]
+    if found[0] is not None and found[1] is not None:
+        return found[0] is found[1]
+    return a.lower() == b.lower()
 
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, content_type="application/json")
 
 
-def _error(kind: str, message: str, status: int = 400) -> Response:
-    """A control endpoint's refusal, in the shape of the cognito-idp protocol's errors."""
-    return _json({"__type": kind, "message": message}, status)
+def _cognito_error(kind: str, message: str, status: int = 400) -> Response:
+    """An error of the cognito-idp protocol: ``{"__type": ..., "message": ...}``, as Cognito sends it."""
+    return Response(json.dumps({"__type": kind, "message": message}), status=status,
+                    headers={"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": kind})
+
+
+def _raw_path(request: Request) -> str:
+    """The request's path as the client sent it (percent-encoded), for checking its signature."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if raw:
+        return str(raw).partition("?")[0]
+    return quote(request.path, safe="/~")
+
+
+def _params(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(request.get_data(cache=True) or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 class SandboxApp:
-    """The WSGI application. ``after_change`` runs after each cognito-idp call (e.g. to save state)."""
+    """The WSGI application. ``after_change`` runs after each change (e.g. to save state). With a ``keyring``, the
+    sandbox requires credentials: IAM-authorised calls and the control endpoints must be signed by one of its keys."""
 
-    def __init__(self, after_change: Callable[[], None] | None = None) -> None:
+    def __init__(self, after_change: Callable[[], None] | None = None, *, keyring: Keyring | None = None) -> None:
         install()
         moto_core_responses.method_names_from_class = _method_names  # type: ignore[assignment]
         self.after_change = after_change
+        self.keyring = keyring
         self.hooks: list[Callable[[Request, str], Response | None]] = []  # fault injection, etc.
+        self.control = Control(self)
 
-    def clock(self, request: Request) -> Response:
-        """``GET /_sandbox/clock[?pool=<id>]``; ``POST`` ``{"advance": s[, "pool": id]}`` or
-        ``{"reset": true[, "pool": id]}`` (without ``pool``: the sandbox's time, every pool with it)."""
-        usage = 'POST {"advance": <seconds >= 0>, "pool": "<pool id>"} or {"reset": true, "pool": "<pool id>"}'
-        if request.method == "POST":
-            if request.mimetype != "application/json":
-                return _error("SerializationException", f"Content-Type must be application/json. {usage}", 415)
-            try:
-                body = json.loads(request.get_data() or b"{}")
-            except ValueError:
-                return _error("SerializationException", f"The body is not JSON. {usage}")
-            if not isinstance(body, dict):
-                return _error("SerializationException", f"The body must be a JSON object. {usage}")
-            pool = body.get("pool")
-        else:
-            pool = request.args.get("pool")
-        if pool is not None and (not isinstance(pool, str) or not _pool_exists(pool)):
-            return _error("ResourceNotFoundException", f"User pool {pool} does not exist.", 404)
-        if request.method == "POST":
-            try:
-                with LOCK:
-                    if body.get("reset") is True:
-                        back_to_real_time(pool)
-                    elif "advance" in body and not isinstance(body["advance"], bool):
-                        CLOCK.advance(body["advance"], pool)
-                    else:
-                        return _error("InvalidParameterException", usage)
-                    if self.after_change is not None:
-                        self.after_change()
-            except (ValueError, TypeError) as exc:
-                return _error("InvalidParameterException", f"{exc}. {usage}")
-        return _json(CLOCK.as_dict(pool))
+    @property
+    def requires_credentials(self) -> bool:
+        return self.keyring is not None
+
+    def changed(self) -> None:
+        """Something the sandbox keeps changed (the caller holds ``LOCK``)."""
+        if self.after_change is not None:
+            self.after_change()
+
+    def caller(self, request: Request) -> Principal | None:
+        """The principal that signed ``request`` (None on a sandbox that requires no credentials);
+        :class:`SignatureError` if it is not signed right."""
+        if self.keyring is None:
+            return None
+        return verify(self.keyring, method=request.method, path=_raw_path(request),
+                      query=str(request.environ.get("QUERY_STRING") or ""), headers=request.headers,
+                      body=request.get_data(cache=True))
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = _WsgiRequest(environ)
@@ -121,7 +124,7 @@ class SandboxApp:
     def route(self, request: Request) -> Response:
         path = request.path
         if path.startswith("/_sandbox/"):
-            return self.control(request, path[len("/_sandbox/"):])
+            return self.control.route(request, path[len("/_sandbox/"):])
         if path.endswith("/.well-known/jwks.json"):
             return self.jwks(path.split("/")[1])
         if path.endswith("/.well-known/openid-configuration"):
@@ -130,23 +133,59 @@ class SandboxApp:
             return self.cognito(request)
         return _json({"message": f"Not found: {request.method} {path}"}, 404)
 
+    def _authorize(self, request: Request, operation: str) -> tuple[Principal | None, Response | None]:
+        """Check the caller of an IAM-authorised call: (its principal, None) or (None, the refusal)."""
+        if self.keyring is None or not operation or not access.is_signed(operation):
+            return None, None
+        try:
+            principal = self.caller(request)
+            assert principal is not None
+            with LOCK:
+                access.authorize(principal, operation, _params(request), domain_pool=domain_pool,
+                                 same_user=_same_user)
+        except (SignatureError, access.AccessDenied) as exc:
+            return None, _cognito_error(exc.kind, exc.message)
+        return principal, None
+
     def cognito(self, request: Request) -> Response:
         operation = (request.headers.get("X-Amz-Target") or "").rpartition(".")[2]
+        principal, refusal = self._authorize(request, operation)
+        if refusal is not None:
+            return refusal
         for hook in self.hooks:
             answer = hook(request, operation)
             if answer is not None:
                 return answer
         with LOCK:
             status, headers, body = SandboxResponse.dispatch(request, request.url, request.headers)
-            if self.after_change is not None and not operation.startswith(("Get", "List", "Describe")):
-                self.after_change()
+            if int(status) == 200 and self.keyring is not None:
+                body = self._ownership(principal, operation, _params(request), body)
+            if not operation.startswith(("Get", "List", "Describe")):
+                self.changed()
         headers = {k: v for k, v in dict(headers).items() if k.lower() not in ("status", "content-length")}
         headers.setdefault("Content-Type", "application/x-amz-json-1.1")
         return Response(body, status=int(status), headers=headers)
 
+    def _ownership(self, principal: Principal | None, operation: str, params: dict[str, Any], body: Any) -> Any:
+        """After a successful call on a shared sandbox: a trainee owns the pools they create, a deleted pool is
+        nobody's, and ListUserPools shows a trainee their own pools only."""
+        assert self.keyring is not None
+        if operation == "DeleteUserPool" and isinstance(params.get("UserPoolId"), str):
+            self.keyring.forget_pool(params["UserPoolId"])
+        if principal is None or principal.is_trainer:
+            return body
+        if operation == "CreateUserPool":
+            principal.pools.add(json.loads(body)["UserPool"]["Id"])
+        elif operation == "ListUserPools":
+            answer = json.loads(body)
+            mine = principal.pools | set(principal.users)
+            answer["UserPools"] = [p for p in answer.get("UserPools", []) if p.get("Id") in mine]
+            body = json.dumps(answer)
+        return body
+
     def jwks(self, pool_id: str) -> Response:
         with LOCK:
-            pool = next((p for p in _pools() if p.id == pool_id), None)
+            pool = find_pool(pool_id)
             if pool is None:
                 return _json({"message": f"User pool {pool_id} does not exist."}, 404)
             return _json({"keys": [pool.key.jwk()]})
@@ -161,18 +200,3 @@ class SandboxApp:
                 "subject_types_supported": ["public"],
             }
         )
-
-    def control(self, request: Request, name: str) -> Response:
-        if name == "clock":
-            return self.clock(request)
-        if name == "messages":
-            pool = request.args.get("pool")
-            if pool is not None and not _pool_exists(pool):
-                return _error("ResourceNotFoundException", f"User pool {pool} does not exist.", 404)
-            with LOCK:
-                messages = [m for a in sandbox_backends.values() for b in a.values() for m in b.outbox
-                            if pool is None or m.get("pool") == pool]
-            return _json({"messages": messages})
-        if name == "health":
-            return _json({"ok": True, "now": CLOCK.now()})
-        return _json({"message": f"Unknown sandbox endpoint: {name}"}, 404)

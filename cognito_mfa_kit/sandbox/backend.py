@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
@@ -33,7 +34,8 @@ from .preference import MfaPreferenceRules
 from .sessions import AuthSession, SessionStore
 from .signin import SignInRules
 
-__all__ = ["LOCK", "SandboxBackend", "SandboxUserPool", "UserMfa", "backend_for", "install", "mfa", "sandbox_backends"]
+__all__ = ["LOCK", "SandboxBackend", "SandboxUserPool", "UserMfa", "all_pools", "backend_for", "domain_pool",
+           "find_pool", "install", "mfa", "sandbox_backends"]
 
 
 #: moto's backends are not thread-safe: every call (and every read of the backends' state) holds this lock.
@@ -158,6 +160,30 @@ class _OnceImportedKeys:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._jwk, name)
+
+
+def all_pools() -> Iterator[SandboxUserPool]:
+    """Every pool of every account and region (the caller holds ``LOCK``)."""
+    for account in list(sandbox_backends.values()):
+        for region, backend in list(account.items()):
+            if region != "global":
+                yield from backend.user_pools.values()  # type: ignore[misc]
+
+
+def find_pool(pool_id: str) -> SandboxUserPool | None:
+    """The pool ``pool_id`` of any account and region (the caller holds ``LOCK``)."""
+    return next((p for p in all_pools() if p.id == pool_id), None)
+
+
+def domain_pool(domain: str) -> str | None:
+    """The id of the pool that has ``domain`` (a CreateUserPoolDomain prefix), if any (the caller holds ``LOCK``)."""
+    for account in list(sandbox_backends.values()):
+        for region, backend in list(account.items()):
+            if region != "global":
+                found = backend.user_pool_domains.get(domain)
+                if found is not None:
+                    return str(found.user_pool_id)
+    return None
 
 
 def install() -> BackendDict[SandboxBackend]:
