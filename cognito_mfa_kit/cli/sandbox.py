@@ -16,11 +16,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sandbox",
         help="serve the local Cognito sandbox (cognito-idp JSON protocol) for boto3 and the AWS CLI",
-        description="Serve the local Cognito sandbox. Prints its endpoint URL on the first line.",
+        description=(
+            "Serve the local Cognito sandbox. Prints its endpoint URL on the first line. "
+            "`cognito-mfa-kit sandbox export --state FILE` writes what a state file holds as readable JSON instead "
+            "(secrets masked unless --reveal)."
+        ),
     )
+    p.add_argument("action", nargs="?", choices=["serve", "export"], default="serve",
+                   help="serve (default), or export a state file as JSON")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
-    p.add_argument("--state", metavar="FILE", help="keep pools, users, secrets and devices in FILE across restarts")
+    p.add_argument("--state", metavar="FILE",
+                   help="keep pools, users, secrets, devices, tokens, clocks and keys in FILE (SQLite, mode 0600) "
+                        "across restarts, written per change; a JSON state file of an earlier version is imported "
+                        "(kept as *.bak); ':memory:' or no --state: in memory only")
+    p.add_argument("--import-json", metavar="FILE", help=argparse.SUPPRESS)  # the lab's legacy state file
+    export = p.add_argument_group("export")
+    export.add_argument("--reveal", action="store_true",
+                        help="export: show the secrets (passwords, TOTP secrets, keys, tokens) instead of masking")
+    export.add_argument("--out", metavar="FILE", help="export: write to FILE (mode 0600) instead of stdout")
     shared = p.add_argument_group("a sandbox shared by a class")
     shared.add_argument("--require-credentials", action="store_true",
                         help="check SigV4 signatures as IAM does: admin calls and the control endpoints need the "
@@ -89,7 +103,34 @@ def write_trainer_credentials(trainer: Any, path: str | None, state: str | None)
     return target
 
 
+def export(args: argparse.Namespace) -> int:
+    """``sandbox export``: the state file as one JSON document, secrets masked unless ``--reveal``."""
+    import json
+
+    from ..sandbox.export import export_state
+    from . import CliError
+
+    if not args.state or args.state == ":memory:":
+        raise CliError("export needs --state FILE: the state file of a sandbox (it may be running)")
+    try:
+        document = export_state(args.state, reveal=args.reveal)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    text = json.dumps(document, indent=2, sort_keys=True, default=str) + "\n"
+    if args.out:
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        print(f"Wrote {args.out} ({'secrets shown: keep it private' if args.reveal else 'secrets masked'}).",
+              file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.action == "export":
+        return export(args)
     from ..sandbox import Sandbox
     from ..sandbox.faults import Faults, install
     from . import CliError
@@ -102,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     check_exposure(args.host, require_credentials=args.require_credentials, insecure_open=args.insecure_open)
     try:
         sandbox = Sandbox.start(args.host, args.port, state_path=args.state,
-                                require_credentials=args.require_credentials)
+                                require_credentials=args.require_credentials, legacy_json=args.import_json)
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from exc
     except ValueError as exc:  # a corrupt or foreign state file
@@ -110,6 +151,9 @@ def run(args: argparse.Namespace) -> int:
     if faults.active:
         install(sandbox.server.app, faults)
     print(sandbox.endpoint_url, flush=True)
+    if sandbox.store is not None and sandbox.store.imported_from is not None:
+        print(f"Imported the JSON state file of an earlier version into the SQLite store {sandbox.store.path} (the "
+              f"JSON is kept as {sandbox.store.imported_from}).", file=sys.stderr, flush=True)
     if sandbox.trainer is not None:
         path = write_trainer_credentials(sandbox.trainer, args.credentials_file, args.state)
         print(path, flush=True)

@@ -45,7 +45,7 @@ class ChallengeAnswers:
 
     def _verifier_session(self, session_id: str | None, responses: dict[str, str], step: str) -> AuthSession:
         if not session_id:
-            session_id = self.secret_blocks.get(responses.get("PASSWORD_CLAIM_SECRET_BLOCK", ""))
+            session_id = self.sessions.by_secret_block(responses.get("PASSWORD_CLAIM_SECRET_BLOCK"))
         return self.sessions.take(session_id, step)
 
     def respond_to_auth_challenge(

@@ -25,7 +25,10 @@ from . import access
 from .backend import LOCK, domain_pool, find_pool, install
 from .control import Control
 from .credentials import Keyring, Principal, SignatureError, verify
+from .janitor import JANITOR
 from .responses import SandboxResponse
+from .store import Store
+from .tracking import TRACKER
 
 
 class _WsgiRequest(MotoRequest):
@@ -71,6 +74,15 @@ def _cognito_error(kind: str, message: str, status: int = 400) -> Response:
                     headers={"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": kind})
 
 
+def _mark_named_user(operation: str, params: dict[str, Any]) -> None:
+    """A call that names a pool's user may have changed it in place (e.g. its groups): the store looks again."""
+    pool, user = params.get("UserPoolId"), access.named_user(operation, params)
+    if isinstance(pool, str) and user is not None and not operation.startswith(("Get", "List", "Describe")):
+        found = find_pool(pool)
+        named = found._get_user(user) if found is not None else None
+        TRACKER.mark(("user", pool, named.username if named is not None else user))
+
+
 def _raw_path(request: Request) -> str:
     """The request's path as the client sent it (percent-encoded), for checking its signature."""
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
@@ -88,13 +100,14 @@ def _params(request: Request) -> dict[str, Any]:
 
 
 class SandboxApp:
-    """The WSGI application. ``after_change`` runs after each change (e.g. to save state). With a ``keyring``, the
-    sandbox requires credentials: IAM-authorised calls and the control endpoints must be signed by one of its keys."""
+    """The WSGI application. With a ``store``, each change is written to it before the answer goes out. With a
+    ``keyring``, the sandbox requires credentials: IAM-authorised calls and the control endpoints must be signed by
+    one of its keys."""
 
-    def __init__(self, after_change: Callable[[], None] | None = None, *, keyring: Keyring | None = None) -> None:
+    def __init__(self, *, store: Store | None = None, keyring: Keyring | None = None) -> None:
         install()
         moto_core_responses.method_names_from_class = _method_names  # type: ignore[assignment]
-        self.after_change = after_change
+        self.store = store
         self.keyring = keyring
         self.hooks: list[Callable[[Request, str], Response | None]] = []  # fault injection, etc.
         self.control = Control(self)
@@ -104,9 +117,12 @@ class SandboxApp:
         return self.keyring is not None
 
     def changed(self) -> None:
-        """Something the sandbox keeps changed (the caller holds ``LOCK``)."""
-        if self.after_change is not None:
-            self.after_change()
+        """After a call or a control change (the caller holds ``LOCK``): prune what expired, then write what changed
+        to the store (without a store, the record of changes is dropped)."""
+        JANITOR.sweep()
+        keys = TRACKER.take()
+        if self.store is not None and keys:
+            self.store.commit(keys)
 
     def caller(self, request: Request) -> Principal | None:
         """The principal that signed ``request`` (None on a sandbox that requires no credentials);
@@ -158,10 +174,12 @@ class SandboxApp:
                 return answer
         with LOCK:
             status, headers, body = SandboxResponse.dispatch(request, request.url, request.headers)
-            if int(status) == 200 and self.keyring is not None:
-                body = self._ownership(principal, operation, _params(request), body)
-            if not operation.startswith(("Get", "List", "Describe")):
-                self.changed()
+            if int(status) == 200:
+                params = _params(request)
+                if self.keyring is not None:
+                    body = self._ownership(principal, operation, params, body)
+                _mark_named_user(operation, params)
+            self.changed()
         headers = {k: v for k, v in dict(headers).items() if k.lower() not in ("status", "content-length")}
         headers.setdefault("Content-Type", "application/x-amz-json-1.1")
         return Response(body, status=int(status), headers=headers)
@@ -176,6 +194,7 @@ class SandboxApp:
             return body
         if operation == "CreateUserPool":
             principal.pools.add(json.loads(body)["UserPool"]["Id"])
+            self.keyring.changed(principal)
         elif operation == "ListUserPools":
             answer = json.loads(body)
             mine = principal.pools | set(principal.users)

@@ -29,10 +29,12 @@ from .answers import ChallengeAnswers
 from .clock import CLOCK, pool_time
 from .device_api import DeviceApi
 from .enrolment import TotpEnrolment
-from .model import SandboxUserPool, UserMfa, mfa
+from .model import SandboxUser, SandboxUserPool, UserMfa, mfa
+from .outbox import Outbox
 from .preference import MfaPreferenceRules
 from .sessions import AuthSession, SessionStore
 from .signin import SignInRules
+from .tracking import GONE, TRACKER, tracked
 
 __all__ = ["LOCK", "SandboxBackend", "SandboxUserPool", "UserMfa", "all_pools", "backend_for", "domain_pool",
            "find_pool", "install", "mfa", "sandbox_backends"]
@@ -48,8 +50,10 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
         self.sessions = SessionStore(pool_time)  # type: ignore[assignment]
-        self.secret_blocks: dict[str, str] = {}  # SRP SECRET_BLOCK → session id
-        self.outbox: list[dict[str, Any]] = []  # SMS "sent" by the sandbox (it delivers nothing)
+        self.outbox = Outbox()  # SMS "sent" by the sandbox (it delivers nothing)
+        # Changes are tracked (the store writes only them): a pool made or deleted, a domain added or removed.
+        self.user_pools = tracked(self.user_pools, _pool_changed)  # type: ignore[assignment]
+        self.user_pool_domains = tracked(self.user_pool_domains, _domain_changed)  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ pools
     def create_user_pool(self, name: str, extended_config: dict[str, Any]) -> CognitoIdpUserPool:
@@ -140,6 +144,15 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
         return self._issue(pool, self._client(pool, previous.client_id), previous.username, step, **data)
 
 
+def _pool_changed(key: str, value: Any, old: Any = None) -> None:
+    TRACKER.mark(("pool", key))
+
+
+def _domain_changed(key: str, value: Any, old: Any = None) -> None:
+    domain = old if value is GONE else value
+    TRACKER.mark(("pool", domain.user_pool_id))
+
+
 sandbox_backends: BackendDict[SandboxBackend] = BackendDict(SandboxBackend, "cognito-idp")
 
 
@@ -190,6 +203,7 @@ def install() -> BackendDict[SandboxBackend]:
     """Make moto's cognito-idp service use :class:`SandboxBackend` (idempotent)."""
     if not isinstance(moto_models.jwk, _OnceImportedKeys):
         moto_models.jwk = _OnceImportedKeys(moto_models.jwk)  # type: ignore[assignment]
+    moto_models.CognitoIdpUser = SandboxUser  # type: ignore[misc]  # moto builds users through this name
     moto_models.cognitoidp_backends = sandbox_backends  # type: ignore[assignment]
     moto_responses.cognitoidp_backends = sandbox_backends  # type: ignore[assignment]
     return sandbox_backends

@@ -14,6 +14,8 @@ import math
 import threading
 import time
 
+from .tracking import TRACKER
+
 
 def _finite(value: object, what: str) -> float:
     number = float(value)  # type: ignore[arg-type]  # ValueError/TypeError: the caller words it
@@ -73,6 +75,7 @@ class SandboxClock:
                 self._offset += seconds
             else:
                 self._pools[pool] = self._pools.get(pool, 0.0) + seconds
+        TRACKER.mark(("clocks",))
         return self.now(pool)
 
     def to_real_time(self, pool: str | None = None) -> float:
@@ -81,6 +84,7 @@ class SandboxClock:
         Only the offsets: ``timeshift.back_to_real_time`` also moves the stored times back.
         """
         with self._lock:
+            TRACKER.mark(("clocks",))
             if pool is None:
                 shift = self._offset
                 self._offset = 0.0
@@ -103,10 +107,12 @@ class SandboxClock:
         with self._lock:
             self._offset = offset
             self._pools = restored
+        TRACKER.mark(("clocks",))
 
     def set_pool_offset(self, pool: str, offset: float) -> None:
         """Set one pool's own offset to a saved value."""
         offset = _finite(offset, f"the saved clock offset of pool {pool}")
+        TRACKER.mark(("clocks",))
         with self._lock:
             if offset:
                 self._pools[pool] = offset
@@ -116,10 +122,12 @@ class SandboxClock:
     def forget(self, pool: str) -> None:
         """Drop a deleted pool's offset."""
         with self._lock:
-            self._pools.pop(pool, None)
+            if self._pools.pop(pool, None) is not None:
+                TRACKER.mark(("clocks",))
 
     def reset(self) -> None:
         """Back to wall-clock time everywhere (offsets only)."""
+        TRACKER.mark(("clocks",))
         with self._lock:
             self._offset = 0.0
             self._pools.clear()

@@ -31,6 +31,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from .tracking import TRACKER
+
 SERVICE = "cognito-idp"
 #: AWS refuses a signature whose X-Amz-Date is more than 5 minutes away from its own (real) time.
 MAX_SKEW = dt.timedelta(minutes=5)
@@ -97,7 +99,13 @@ class Keyring:
     def add(self, principal: Principal) -> Principal:
         with self._lock:
             self._keys[principal.access_key_id] = principal
+        self.changed(principal)
         return principal
+
+    @staticmethod
+    def changed(principal: Principal) -> None:
+        """``principal`` changed (its pools): the store writes it again."""
+        TRACKER.mark(("principal", principal.access_key_id))
 
     def get(self, access_key_id: str) -> Principal | None:
         with self._lock:
@@ -130,6 +138,7 @@ class Keyring:
                                            account_id))
         principal.pools |= set(pools or ())
         principal.users.update(users or {})
+        self.changed(principal)
         return principal
 
     def forget_pool(self, pool_id: str) -> list[Principal]:
@@ -139,6 +148,7 @@ class Keyring:
             if pool_id in principal.pools or pool_id in principal.users:
                 principal.pools.discard(pool_id)
                 principal.users.pop(pool_id, None)
+                self.changed(principal)
                 changed.append(principal)
         return changed
 

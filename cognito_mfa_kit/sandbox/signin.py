@@ -112,9 +112,9 @@ class SignInRules:
 
     def _srp_challenge(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, user: CognitoIdpUser,
                        step: str, state: srp.SrpState, device_key: str | None, **parameters: str) -> dict[str, Any]:
-        """A PASSWORD_VERIFIER / DEVICE_PASSWORD_VERIFIER challenge: its session is also found by SECRET_BLOCK."""
+        """A PASSWORD_VERIFIER / DEVICE_PASSWORD_VERIFIER challenge: its session is also found by SECRET_BLOCK
+        (``SessionStore.by_secret_block``)."""
         session = self._issue(pool, client, user.username, step, srp=state.to_dict(), device_key=device_key)
-        self.secret_blocks[state.secret_block] = session.id
         return {
             "ChallengeName": step,
             "Session": session.id,
