@@ -32,7 +32,9 @@ APP_NAME = "cognito-mfa-kit"
 #: Set to ``aws`` for every kernel by ``cognito-mfa-kit lab --aws`` (no sandbox is started then).
 ENV_TARGET = "COGNITO_MFA_KIT_TARGET"
 DEFAULT_PORT = 8888
-STATE_FILE = "sandbox-state.json"
+STATE_FILE = "sandbox-state.sqlite3"
+#: where earlier versions kept the lab's state (JSON); imported into the store once, then kept as *.bak
+LEGACY_STATE_FILE = "sandbox-state.json"
 
 
 class LabError(RuntimeError):
@@ -68,7 +70,8 @@ def find_notebook_dir(cwd: str | os.PathLike[str] | None = None) -> Path:
 
 
 def move_aside(path: str | os.PathLike[str]) -> Path | None:
-    """Rename the file at ``path`` to ``<name>.<timestamp>.bak`` (kept, not deleted); ``None`` if there is none."""
+    """Rename the file at ``path`` to ``<name>.<timestamp>.bak`` (kept, not deleted), with its SQLite journal files
+    (``-wal``, ``-shm``) beside it under the same new name; ``None`` if there is none."""
     path = Path(path)
     if not path.exists():
         return None
@@ -79,6 +82,10 @@ def move_aside(path: str | os.PathLike[str]) -> Path | None:
         n += 1
         target = path.with_name(f"{path.name}.{stamp}-{n}.bak")
     path.rename(target)
+    for suffix in ("-wal", "-shm"):
+        journal = path.with_name(path.name + suffix)
+        if journal.exists():
+            journal.rename(target.with_name(target.name + suffix))
     return target
 
 
@@ -86,10 +93,14 @@ def move_aside(path: str | os.PathLike[str]) -> Path | None:
 
 
 def sandbox_command(state_path: str | os.PathLike[str] | None, *, host: str = "127.0.0.1", port: int = 0) -> list[str]:
-    """The command line of the sandbox server child (its first stdout line is its URL)."""
+    """The command line of the sandbox server child (its first stdout line is its URL). A JSON state file of an
+    earlier version beside the store (``sandbox-state.json``) is imported when there is no store yet."""
     cmd = [sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--host", host, "--port", str(port)]
     if state_path is not None:
         cmd += ["--state", str(state_path)]
+        legacy = Path(state_path).with_name(LEGACY_STATE_FILE)
+        if not Path(state_path).exists() and legacy.exists():
+            cmd += ["--import-json", str(legacy)]
     return cmd
 
 

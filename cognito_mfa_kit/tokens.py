@@ -180,6 +180,15 @@ def decode_unverified(token: str) -> TokenClaims:
     return TokenClaims.from_claims(claims)
 
 
+def pool_of(token: str) -> str | None:
+    """The user pool id a Cognito token was issued by (the last part of its ``iss``), or None if unreadable."""
+    try:
+        iss = jwt.decode(token, options={"verify_signature": False}, algorithms=_ALGORITHMS).get("iss")
+    except jwt.PyJWTError:
+        return None
+    return iss.rstrip("/").rpartition("/")[2] or None if isinstance(iss, str) else None
+
+
 def verify(
     token: str,
     *,

@@ -14,6 +14,7 @@ import json
 import re
 import time
 import urllib.request
+from collections.abc import Callable
 from typing import Any, ClassVar, Protocol, runtime_checkable
 from urllib.parse import quote
 
@@ -181,28 +182,46 @@ class OffsetClock:
         return f"OffsetClock({self.offset_seconds:+g})"
 
 
+#: ``fetch(url, timeout)`` → the JSON answer of a GET (e.g. signed for a sandbox that checks credentials)
+Fetch = Callable[[str, float], Any]
+
+
+def _plain_get(url: str, timeout: float) -> Any:
+    with urllib.request.urlopen(url, timeout=timeout) as resp:
+        return json.loads(resp.read().decode("utf-8"))
+
+
 class HttpSandboxClock:
-    """The sandbox's clock: ``time.time() + offset``, the offset read from
-    ``GET <endpoint>/_sandbox/clock`` (JSON ``{"now": <epoch>, "offset": <seconds>}``).
+    """A sandbox clock: ``time.time() + offset``, the offset read from ``GET <endpoint>/_sandbox/clock`` (JSON
+    ``{"now": <epoch>, "offset": <seconds>}``), or ``?pool=<id>`` for a user pool's own clock.
 
     The offset is fetched on first use, on :meth:`refresh`, and again by ``now()`` once it is older
     than ``max_age`` seconds: every notebook of a course shares one sandbox, and another notebook may
-    have moved its clock. If that re-read fails, the last known offset stays in use; only the first
+    have moved the clock. If that re-read fails, the last known offset stays in use; only the first
     read raises ``ConnectionError`` when the sandbox cannot be reached.
     """
 
-    def __init__(self, endpoint_url: str, *, timeout: float = 2.0, max_age: float = 5.0) -> None:
-        self.url = endpoint_url.rstrip("/") + "/_sandbox/clock"
+    def __init__(
+        self,
+        endpoint_url: str,
+        *,
+        pool: str | None = None,
+        timeout: float = 2.0,
+        max_age: float = 5.0,
+        fetch: Fetch | None = None,
+    ) -> None:
+        self.pool = pool
+        self.url = endpoint_url.rstrip("/") + "/_sandbox/clock" + (f"?pool={quote(pool, safe='')}" if pool else "")
         self.timeout = timeout
         self.max_age = max_age
+        self._fetch = fetch or _plain_get
         self._offset: float | None = None
         self._read_at = 0.0
 
     def refresh(self) -> float:
-        """Re-read the sandbox's offset and return it."""
+        """Re-read the clock's offset and return it."""
         try:
-            with urllib.request.urlopen(self.url, timeout=self.timeout) as resp:
-                data = json.loads(resp.read().decode("utf-8"))
+            data = self._fetch(self.url, self.timeout)
         except (OSError, ValueError) as exc:
             raise ConnectionError(f"could not read the sandbox clock at {self.url}: {exc}") from exc
         if isinstance(data, dict) and isinstance(data.get("offset"), (int, float)):
@@ -216,7 +235,7 @@ class HttpSandboxClock:
 
     @property
     def offset(self) -> float:
-        """Seconds the sandbox runs ahead of this machine (fetched on first use)."""
+        """Seconds this clock runs ahead of this machine (fetched on first use)."""
         if self._offset is None:
             self.refresh()
         assert self._offset is not None
@@ -233,6 +252,10 @@ class HttpSandboxClock:
     def __repr__(self) -> str:
         off = "?" if self._offset is None else f"{self._offset:+g}"
         return f"HttpSandboxClock({self.url!r}, offset={off})"
+
+    def seen(self, offset: float) -> None:
+        """Take an offset the caller just read (e.g. from its own POST), without another request."""
+        self._offset, self._read_at = float(offset), time.monotonic()
 
 
 # --------------------------------------------------------------------------- authenticator

@@ -19,8 +19,7 @@ from botocore.exceptions import ClientError
 
 from cognito_mfa_kit.connect import connect
 from cognito_mfa_kit.sandbox import state as sandbox_state
-from cognito_mfa_kit.sandbox.backend import sandbox_backends
-from cognito_mfa_kit.sandbox.server import LOCK
+from cognito_mfa_kit.sandbox.backend import LOCK, sandbox_backends
 from cognito_mfa_kit.totp import VirtualAuthenticator
 
 PASSWORD = "P@ssw0rd-twin1"
@@ -31,7 +30,7 @@ RANDOM_VALUES = {"AccessToken", "IdToken", "RefreshToken", "Session", "SecretCod
 def _capture() -> tuple[dict[str, Any], dict[str, Any]]:
     with LOCK:
         backends = {
-            (account, region): (copy.deepcopy(b.sessions), dict(b.secret_blocks), list(b.outbox))
+            (account, region): (copy.deepcopy(b.sessions), copy.deepcopy(b.outbox))
             for account, regions in sandbox_backends.items()
             for region, b in regions.items()
             if region != "global"
@@ -43,9 +42,9 @@ def _put(captured: tuple[dict[str, Any], dict[str, Any]]) -> None:
     snapshot, backends = captured
     with LOCK:
         sandbox_state.restore(snapshot)
-        for (account, region), (sessions, blocks, outbox) in backends.items():
+        for (account, region), (sessions, outbox) in backends.items():
             backend = sandbox_backends[account][region]
-            backend.sessions, backend.secret_blocks, backend.outbox = sessions, blocks, outbox
+            backend.sessions, backend.outbox = sessions, outbox
 
 
 def _shape(value: Any, key: str = "") -> Any:

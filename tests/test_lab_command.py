@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -41,7 +43,7 @@ def lab_env(tmp_path: Path) -> dict[str, str]:
 
 
 def _state_file(env: dict[str, str]) -> Path:
-    return Path(env["XDG_DATA_HOME"]) / "cognito-mfa-kit" / "sandbox-state.json"
+    return Path(env["XDG_DATA_HOME"]) / "cognito-mfa-kit" / "sandbox-state.sqlite3"
 
 
 class LabRun:
@@ -206,8 +208,10 @@ def test_state_survives_a_restart_and_fresh_starts_empty_keeping_the_old_file(ru
     fresh.wait_for_url()
     assert _sandbox_client(fresh.sandbox_url).list_user_pools(MaxResults=60)["UserPools"] == []
     assert fresh.stop() == 0
-    kept = list(_state_file(lab_env).parent.glob("sandbox-state.json.*.bak"))
-    assert len(kept) == 1 and "kept-across-restarts" in kept[0].read_text()
+    kept = list(_state_file(lab_env).parent.glob("sandbox-state.sqlite3.*.bak"))
+    assert len(kept) == 1
+    with contextlib.closing(sqlite3.connect(f"file:{kept[0]}?mode=ro", uri=True)) as db:  # the store, kept whole
+        assert "kept-across-restarts" in db.execute("SELECT data FROM pools").fetchone()[0]
     assert "previous state is kept as" in fresh.output()
 
 

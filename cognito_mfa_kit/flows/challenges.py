@@ -123,7 +123,7 @@ def complete_mfa_setup(
     """The MFA_SETUP chain: AssociateSoftwareToken(session) → VerifySoftwareToken(session) → respond MFA_SETUP.
 
     ``code_source`` gives the code for the new secret: a function of the :class:`Association` (e.g. a widget
-    asking the trainee), or ``None`` for a virtual authenticator on ``lab.clock``. Keep
+    asking the trainee), or ``None`` for a virtual authenticator on the pool's clock. Keep
     ``outcome.association.secret_code`` to sign in with TOTP later.
     """
     if challenge.name != "MFA_SETUP":
@@ -132,7 +132,7 @@ def complete_mfa_setup(
         raise ValueError(
             f"challenge: this MFA_SETUP offers {choices(challenge)}, not SOFTWARE_TOKEN_MFA; enable TOTP on the pool."
         )
-    association = associate(lab, session=challenge.session)
+    association = associate(lab, session=challenge.session, pool=pool)
     if code_source is None:
         code = authenticator(lab, association).code()
     else:

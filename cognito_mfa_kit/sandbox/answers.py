@@ -15,6 +15,7 @@ from moto.cognitoidp.exceptions import (
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient, UserStatus
 
 from . import srp
+from .clock import CLOCK
 from .devices import Device
 from .exceptions import SoftwareTokenMFANotFoundException
 from .model import SandboxUserPool, mfa
@@ -44,7 +45,7 @@ class ChallengeAnswers:
 
     def _verifier_session(self, session_id: str | None, responses: dict[str, str], step: str) -> AuthSession:
         if not session_id:
-            session_id = self.secret_blocks.get(responses.get("PASSWORD_CLAIM_SECRET_BLOCK", ""))
+            session_id = self.sessions.by_secret_block(responses.get("PASSWORD_CLAIM_SECRET_BLOCK"))
         return self.sessions.take(session_id, step)
 
     def respond_to_auth_challenge(
@@ -85,7 +86,7 @@ class ChallengeAnswers:
         record = mfa(user)
         if not record.secret:
             raise SoftwareTokenMFANotFoundException("Software Token MFA does not exist for the user.")
-        outcome, counter = check_code(record.secret, code, record.last_counter)
+        outcome, counter = check_code(record.secret, code, record.last_counter, CLOCK.now(pool.id))
         if outcome is CodeCheck.MISMATCH:
             self.sessions.wrong_code(session)
             raise CodeMismatchException("Invalid code received for user")

@@ -14,6 +14,8 @@ user records. Facts: ../shared/reference/cognito-totp-behaviour.md.
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
@@ -24,15 +26,22 @@ from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdp
 from moto.core.base_backend import BackendDict
 
 from .answers import ChallengeAnswers
-from .clock import CLOCK
+from .clock import CLOCK, pool_time
 from .device_api import DeviceApi
 from .enrolment import TotpEnrolment
-from .model import SandboxUserPool, UserMfa, mfa
+from .model import SandboxUser, SandboxUserPool, UserMfa, mfa
+from .outbox import Outbox
 from .preference import MfaPreferenceRules
 from .sessions import AuthSession, SessionStore
 from .signin import SignInRules
+from .tracking import GONE, TRACKER, tracked
 
-__all__ = ["SandboxBackend", "SandboxUserPool", "UserMfa", "backend_for", "install", "mfa", "sandbox_backends"]
+__all__ = ["LOCK", "SandboxBackend", "SandboxUserPool", "UserMfa", "all_pools", "backend_for", "domain_pool",
+           "find_pool", "install", "mfa", "sandbox_backends"]
+
+
+#: moto's backends are not thread-safe: every call (and every read of the backends' state) holds this lock.
+LOCK = threading.RLock()
 
 
 class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreferenceRules, DeviceApi, CognitoIdpBackend):
@@ -40,9 +49,11 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
 
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
-        self.sessions = SessionStore()  # type: ignore[assignment]
-        self.secret_blocks: dict[str, str] = {}  # SRP SECRET_BLOCK → session id
-        self.outbox: list[dict[str, Any]] = []  # SMS "sent" by the sandbox (it delivers nothing)
+        self.sessions = SessionStore(pool_time)  # type: ignore[assignment]
+        self.outbox = Outbox()  # SMS "sent" by the sandbox (it delivers nothing)
+        # Changes are tracked (the store writes only them): a pool made or deleted, a domain added or removed.
+        self.user_pools = tracked(self.user_pools, _pool_changed)  # type: ignore[assignment]
+        self.user_pool_domains = tracked(self.user_pool_domains, _domain_changed)  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ pools
     def create_user_pool(self, name: str, extended_config: dict[str, Any]) -> CognitoIdpUserPool:
@@ -77,6 +88,10 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
     def describe_user_pool(self, user_pool_id: str) -> SandboxUserPool:
         return super().describe_user_pool(user_pool_id)  # type: ignore[return-value]
 
+    def delete_user_pool(self, user_pool_id: str) -> None:
+        super().delete_user_pool(user_pool_id)
+        CLOCK.forget(user_pool_id)
+
     def admin_delete_user(self, user_pool_id: str, username: str) -> None:
         pool = self.describe_user_pool(user_pool_id)
         user = pool._get_user(username)
@@ -98,11 +113,11 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
         raise ResourceNotFoundError(client_id)
 
     def _user_for_access_token(self, access_token: str | None) -> tuple[SandboxUserPool, CognitoIdpUser]:
-        """Rule: an access token must be known, unrevoked and unexpired (on the sandbox clock)."""
+        """Rule: an access token must be known, unrevoked and unexpired (on the pool's clock)."""
         for pool in self.user_pools.values():
             if access_token and access_token in pool.access_tokens:
                 claims = jwt.decode(access_token, options={"verify_signature": False})
-                if claims.get("exp", 0) < CLOCK.now():
+                if claims.get("exp", 0) < CLOCK.now(pool.id):
                     raise NotAuthorizedError("Access Token has expired")
                 _, username = pool.access_tokens[access_token]
                 return pool, self.admin_get_user(pool.id, username)  # type: ignore[return-value]
@@ -129,6 +144,15 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
         return self._issue(pool, self._client(pool, previous.client_id), previous.username, step, **data)
 
 
+def _pool_changed(key: str, value: Any, old: Any = None) -> None:
+    TRACKER.mark(("pool", key))
+
+
+def _domain_changed(key: str, value: Any, old: Any = None) -> None:
+    domain = old if value is GONE else value
+    TRACKER.mark(("pool", domain.user_pool_id))
+
+
 sandbox_backends: BackendDict[SandboxBackend] = BackendDict(SandboxBackend, "cognito-idp")
 
 
@@ -151,10 +175,35 @@ class _OnceImportedKeys:
         return getattr(self._jwk, name)
 
 
+def all_pools() -> Iterator[SandboxUserPool]:
+    """Every pool of every account and region (the caller holds ``LOCK``)."""
+    for account in list(sandbox_backends.values()):
+        for region, backend in list(account.items()):
+            if region != "global":
+                yield from backend.user_pools.values()  # type: ignore[misc]
+
+
+def find_pool(pool_id: str) -> SandboxUserPool | None:
+    """The pool ``pool_id`` of any account and region (the caller holds ``LOCK``)."""
+    return next((p for p in all_pools() if p.id == pool_id), None)
+
+
+def domain_pool(domain: str) -> str | None:
+    """The id of the pool that has ``domain`` (a CreateUserPoolDomain prefix), if any (the caller holds ``LOCK``)."""
+    for account in list(sandbox_backends.values()):
+        for region, backend in list(account.items()):
+            if region != "global":
+                found = backend.user_pool_domains.get(domain)
+                if found is not None:
+                    return str(found.user_pool_id)
+    return None
+
+
 def install() -> BackendDict[SandboxBackend]:
     """Make moto's cognito-idp service use :class:`SandboxBackend` (idempotent)."""
     if not isinstance(moto_models.jwk, _OnceImportedKeys):
         moto_models.jwk = _OnceImportedKeys(moto_models.jwk)  # type: ignore[assignment]
+    moto_models.CognitoIdpUser = SandboxUser  # type: ignore[misc]  # moto builds users through this name
     moto_models.cognitoidp_backends = sandbox_backends  # type: ignore[assignment]
     moto_responses.cognitoidp_backends = sandbox_backends  # type: ignore[assignment]
     return sandbox_backends

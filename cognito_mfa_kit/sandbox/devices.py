@@ -12,12 +12,13 @@ from __future__ import annotations
 import secrets
 import string
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFoundError
 
-from .clock import CLOCK
+from .tracking import TrackedDict
 
 NOT_FOUND = "Device does not exist."
 
@@ -32,8 +33,14 @@ class Device:
     name: str | None = None
     verifier_hex: str | None = None
     salt_hex: str | None = None
-    created: float = field(default_factory=lambda: CLOCK.now())
-    last_authenticated: float = field(default_factory=lambda: CLOCK.now())
+    created: float = 0.0  # set by the pool's DeviceStore, on the pool's clock
+    last_authenticated: float = 0.0
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        on_change = self.__dict__.get("_on_change")
+        if on_change is not None:
+            on_change(self.key)
 
     def to_api(self) -> dict[str, Any]:
         """The DeviceType shape of the API."""
@@ -68,12 +75,18 @@ def new_device(region: str, username: str, group_key: str | None) -> Device:
 
 
 class DeviceStore:
-    """Devices of one user pool, by key."""
+    """Devices of one user pool, by key; ``now()`` tells the pool's time, ``on_change(key)`` hears of every change
+    to a device (added, changed, forgotten)."""
 
-    def __init__(self) -> None:
-        self.devices: dict[str, Device] = {}
+    def __init__(self, now: Callable[[], float], on_change: Callable[[str], None] | None = None) -> None:
+        self._now = now
+        self._on_change = on_change or (lambda key: None)
+        self.devices: dict[str, Device] = TrackedDict(lambda key, value, old=None: self._on_change(key))
 
     def add(self, device: Device) -> Device:
+        if not device.created:
+            device.created = device.last_authenticated = self._now()
+        object.__setattr__(device, "_on_change", self._on_change)
         self.devices[device.key] = device
         return device
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from moto.cognitoidp.exceptions import ExpiredCodeException, InvalidParameterException
 
 from . import challenges
+from .clock import CLOCK
 from .exceptions import EnableSoftwareTokenMFAException, SoftwareTokenMFANotFoundException
 from .model import SandboxUserPool, mfa
 from .totp import REUSED_MESSAGE, CodeCheck, check_code, new_secret, validate_user_code
@@ -44,7 +45,7 @@ class TotpEnrolment:
     def verify_software_token(
         self, access_token: str, session: str, user_code: str, friendly_device_name: str
     ) -> dict[str, str]:
-        """Rules: RFC 6238 on the sandbox clock; a wrong code → EnableSoftwareTokenMFAException and the same
+        """Rules: RFC 6238 on the pool's clock; a wrong code → EnableSoftwareTokenMFAException and the same
         session may retry; non-digits → InvalidParameterException; with a Session, the answer's Session
         satisfies MFA_SETUP."""
         if access_token and session:
@@ -63,7 +64,8 @@ class TotpEnrolment:
                 raise SoftwareTokenMFANotFoundException("Software Token MFA does not exist for the user.")
         record = mfa(user)
         # Rule: "already used once" is about one token's codes; a token being verified has had none used yet.
-        outcome, counter = check_code(secret, code, record.last_counter if secret == record.secret else None)
+        outcome, counter = check_code(secret, code, record.last_counter if secret == record.secret else None,
+                                     CLOCK.now(pool.id))
         if outcome is CodeCheck.REUSED:
             raise ExpiredCodeException(REUSED_MESSAGE)
         if outcome is CodeCheck.MISMATCH:

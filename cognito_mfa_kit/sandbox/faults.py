@@ -110,6 +110,6 @@ class Faults:
 
 
 def install(app: Any, faults: Faults) -> Faults:
-    """Add ``faults`` to a :class:`~cognito_mfa_kit.sandbox.server.SandboxApp` (before dispatch)."""
+    """Add ``faults`` to a :class:`~cognito_mfa_kit.sandbox.app.SandboxApp` (before dispatch)."""
     app.hooks.append(faults)
     return faults

@@ -1,11 +1,13 @@
 """What the sandbox adds to moto's pool and user objects: a pool's own key, devices and Cognito-like ids; a
-user's MFA record (secret, last TOTP step, lockout counters); the sign-in time tokens carry."""
+user's MFA record (secret, last TOTP step, lockout counters); the sign-in time tokens carry. Each object reports
+its changes to ``tracking`` (so the store writes only them) and what expires to the ``janitor``."""
 
 from __future__ import annotations
 
 import contextvars
 import secrets
 import string
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +15,9 @@ from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, CognitoId
 
 from .clock import CLOCK
 from .devices import DeviceStore
+from .janitor import JANITOR, TOKEN_GRACE, jwt_expiry, refresh_lifetime
 from .jwt_keys import PoolKey
+from .tracking import GONE, TRACKER, TrackedDict, tracked
 
 #: The sign-in time (auth_time claim) of the tokens being issued now; unset: the current time.
 AUTH_TIME: contextvars.ContextVar[int | None] = contextvars.ContextVar("auth_time", default=None)
@@ -32,6 +36,12 @@ class UserMfa:
     last_failure: float = 0.0
     locked_until: float = 0.0
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        owner = self.__dict__.get("_owner")
+        if owner is not None:
+            TRACKER.mark(("user", owner.user_pool_id, owner.username))
+
 
 def mfa(user: CognitoIdpUser) -> UserMfa:
     """The sandbox's MFA record of ``user``."""
@@ -39,11 +49,30 @@ def mfa(user: CognitoIdpUser) -> UserMfa:
     if record is None:
         record = UserMfa()
         user.sandbox_mfa = record  # type: ignore[attr-defined]
+    if record.__dict__.get("_owner") is not user:
+        object.__setattr__(record, "_owner", user)  # its changes are the user's
     return record
 
 
+class SandboxUser(CognitoIdpUser):
+    """moto's user, reporting every attribute it sets (moto builds users through this class: ``install``)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        pool_id, username = self.__dict__.get("user_pool_id"), self.__dict__.get("username")
+        if pool_id and username:
+            TRACKER.mark(("user", pool_id, username))
+
+
+#: A pool's dicts whose contents are part of the pool's own row (its settings)
+_SETTINGS = ("clients", "identity_providers", "groups", "resource_servers")
+#: A pool's token dicts, by the kind of token they hold
+TOKEN_KINDS = {"refresh_tokens": "refresh", "access_tokens": "access", "id_tokens": "id"}
+_TOKEN_DICTS = {kind: attribute for attribute, kind in TOKEN_KINDS.items()}
+
+
 class SandboxUserPool(CognitoIdpUserPool):
-    """A pool with its own RS256 key, tokens on the sandbox clock, and device tracking."""
+    """A pool with its own RS256 key and clock (tokens are timed by it), and device tracking."""
 
     def __init__(self, account_id: str, region: str, name: str, extended_config: dict[str, Any]):
         super().__init__(account_id, region, name, extended_config)
@@ -52,8 +81,59 @@ class SandboxUserPool(CognitoIdpUserPool):
         self.id = f"{region}_" + "".join(secrets.choice(alphabet) for _ in range(9))
         self.arn = self.arn.rsplit("/", 1)[0] + "/" + self.id
         self.key = PoolKey()
-        self.devices = DeviceStore()
+        self.devices = DeviceStore(lambda: CLOCK.now(self.id),
+                                   on_change=lambda key: TRACKER.mark(("device", self.id, key)))
         self.auth_times: dict[str, int] = {}  # origin_jti → auth_time, so a refresh keeps the sign-in's time
+
+    # -- change tracking -----------------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, dict) and not isinstance(value, TrackedDict):
+            on_change = self._on_change_of(name)
+            if on_change is not None:
+                value = tracked(value, on_change)
+        object.__setattr__(self, name, value)
+        pool_id = self.__dict__.get("id")
+        if pool_id:
+            TRACKER.mark(("pool", pool_id))
+
+    def _on_change_of(self, name: str) -> Any:
+        """What a change to the pool's dict ``name`` marks (None: an untracked dict)."""
+        if name in _SETTINGS:
+            return lambda key, value, old=None: TRACKER.mark(("pool", self.id))
+        if name == "users":
+            return lambda key, value, old=None: TRACKER.mark(("user", self.id, key))
+        if name == "auth_times":
+            return lambda key, value, old=None: TRACKER.mark(("auth_time", self.id, key))
+        kind = TOKEN_KINDS.get(name)
+        if kind is None:
+            return None
+
+        def token_changed(key: str, value: Any, old: Any = None) -> None:
+            TRACKER.mark(("token", self.id, kind, key))
+            if value is not GONE and value is not None:
+                self._expire_token(kind, key, value)
+
+        return token_changed
+
+    def _expire_token(self, kind: str, token: str, value: Any) -> None:
+        """Have the janitor drop ``token`` once it is past its life (and the sign-in time of a refresh token)."""
+        attribute = _TOKEN_DICTS[kind]
+        origin = value[2] if kind == "refresh" and len(value) > 2 else None
+        if kind == "refresh":
+            client = self.clients.get(value[0])
+            deadline = CLOCK.now(self.id) + refresh_lifetime(client.extended_config if client else None)
+        else:
+            deadline = jwt_expiry(token)
+        pool_ref = weakref.ref(self)  # a deleted pool is not kept alive by its tokens' deadlines
+
+        def drop() -> None:
+            pool = pool_ref()
+            if pool is not None:
+                getattr(pool, attribute).pop(token, None)
+                if origin:
+                    pool.auth_times.pop(origin, None)
+
+        JANITOR.schedule(deadline + TOKEN_GRACE, self.id, drop)
 
     def create_jwt(
         self,
@@ -63,8 +143,8 @@ class SandboxUserPool(CognitoIdpUserPool):
         expires_in: int = 60 * 60,
         extra_data: dict[str, Any] | None = None,
     ) -> tuple[str, int]:
-        """Cognito's claims, timed by the sandbox clock, signed with the pool's key."""
-        now = int(CLOCK.now())
+        """Cognito's claims, timed by the pool's clock, signed with the pool's key."""
+        now = int(CLOCK.now(self.id))
         extra = dict(extra_data or {})
         origin = extra.get("origin_jti")
         auth_time = self.auth_times.get(origin) if origin else None

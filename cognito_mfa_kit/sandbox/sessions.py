@@ -10,12 +10,15 @@ Cognito rules implemented here (reference §2 and §1.b):
 from __future__ import annotations
 
 import secrets
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from moto.cognitoidp.exceptions import NotAuthorizedError
 
-from .clock import CLOCK
+from .janitor import JANITOR, SESSION_GRACE
+from .tracking import TRACKER, TrackedDict
 
 DEFAULT_VALIDITY_MINUTES = 3
 #: [UNVERIFIED] Cognito does not document a per-session cap on wrong MFA codes; Amplify UIs retry with the same
@@ -44,15 +47,22 @@ class AuthSession:
     #: step-specific state (SRP numbers, the secret being enrolled, the device key in use ...)
     data: dict[str, Any] = field(default_factory=dict)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if "id" in self.__dict__:
+            TRACKER.mark(("session", self.id))
+
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
 class SessionStore:
-    """All live sessions of one backend."""
+    """All live sessions of one backend; ``now(pool_id)`` tells a pool's time (each pool has its own clock)."""
 
-    def __init__(self) -> None:
-        self._sessions: dict[str, AuthSession] = {}
+    def __init__(self, now: Callable[[str], float]) -> None:
+        self._now = now
+        self._sessions: dict[str, AuthSession] = TrackedDict(_session_changed)
+        self._by_secret_block: dict[str, str] = {}  # SRP SECRET_BLOCK → session id (answers may omit Session)
 
     def issue(
         self,
@@ -64,8 +74,7 @@ class SessionStore:
         validity_minutes: int | None,
         data: dict[str, Any] | None = None,
     ) -> AuthSession:
-        """A new session for ``step``, valid for ``validity_minutes`` on the sandbox clock."""
-        self._forget_stale()
+        """A new session for ``step``, valid for ``validity_minutes`` on the pool's clock."""
         minutes = validity_minutes or DEFAULT_VALIDITY_MINUTES
         session = AuthSession(
             id=secrets.token_urlsafe(96),
@@ -73,11 +82,42 @@ class SessionStore:
             client_id=client_id,
             username=username,
             step=step,
-            expires_at=CLOCK.now() + 60 * minutes,
+            expires_at=self._now(pool_id) + 60 * minutes,
             data=dict(data or {}),
         )
-        self._sessions[session.id] = session
+        self.add(session)
         return session
+
+    def add(self, session: AuthSession) -> None:
+        """Keep ``session`` (a new one, or one the store kept)."""
+        self._sessions[session.id] = session
+        block = (session.data.get("srp") or {}).get("secret_block")
+        if block:
+            self._by_secret_block[block] = session.id
+        self.expire_later(session)
+
+    def by_secret_block(self, secret_block: str | None) -> str | None:
+        """The id of the session whose SRP challenge carried ``secret_block`` (for answers without a Session)."""
+        return self._by_secret_block.get(secret_block or "")
+
+    def expire_later(self, session: AuthSession) -> None:
+        """Have the janitor drop ``session`` an hour after it expired (until then its errors stay precise)."""
+        store = weakref.ref(self)
+
+        def drop() -> float | None:
+            alive = store()
+            if alive is None or alive._sessions.get(session.id) is not session:
+                return None
+            deadline = session.expires_at + SESSION_GRACE
+            if deadline > alive._now(session.pool_id):
+                return deadline  # its life was moved (back to real time): later
+            del alive._sessions[session.id]
+            block = (session.data.get("srp") or {}).get("secret_block")
+            if block:
+                alive._by_secret_block.pop(block, None)
+            return None
+
+        JANITOR.schedule(session.expires_at + SESSION_GRACE, session.pool_id, drop)
 
     def take(self, session_id: str | None, *steps: str, client_id: str | None = None) -> AuthSession:
         """The live session ``session_id`` for one of ``steps``; raises NotAuthorizedException otherwise.
@@ -89,7 +129,7 @@ class SessionStore:
             raise NotAuthorizedError(INVALID)
         if session.used:
             raise NotAuthorizedError(USED)
-        if CLOCK.now() > session.expires_at:
+        if self._now(session.pool_id) > session.expires_at:
             raise NotAuthorizedError(EXPIRED)
         if (steps and session.step not in steps) or (client_id and client_id != session.client_id):
             raise NotAuthorizedError(INVALID)
@@ -125,16 +165,13 @@ class SessionStore:
         if session.wrong_codes >= MAX_CODE_ATTEMPTS:
             session.used = True
 
-    def _forget_stale(self) -> None:
-        # Keep used/expired sessions an hour so their errors stay precise, then drop them.
-        horizon = CLOCK.now() - 3600
-        if len(self._sessions) > 1000:
-            for key in [k for k, s in self._sessions.items() if s.expires_at < horizon]:
-                del self._sessions[key]
-
     def __len__(self) -> int:
         return len(self._sessions)
 
     def __contains__(self, session_id: object) -> bool:
         # moto's region-agnostic routing asks ``session in backend.sessions``.
         return isinstance(session_id, str) and session_id in self._sessions
+
+
+def _session_changed(key: str, value: object, old: object = None) -> None:
+    TRACKER.mark(("session", key))

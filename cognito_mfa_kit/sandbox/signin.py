@@ -1,5 +1,5 @@
 """Sign-in rules: InitiateAuth/AdminInitiateAuth, ExplicitAuthFlows, secret hash, user lookup,
-password lockout on the sandbox clock, refresh, the first factor (password or SRP), and what comes after it
+password lockout on the pool's clock, refresh, the first factor (password or SRP), and what comes after it
 (new password, remembered device, an MFA challenge, or tokens)."""
 
 from __future__ import annotations
@@ -88,10 +88,10 @@ class SignInRules:
             raise NotAuthorizedError("User is disabled.")
         return user
 
-    # Rule: password lockout, timed by the sandbox clock.
+    # Rule: password lockout, timed by the pool's clock.
     @staticmethod
     def _check_lockout(user: CognitoIdpUser) -> None:
-        record, now = mfa(user), CLOCK.now()
+        record, now = mfa(user), CLOCK.now(user.user_pool_id)
         if record.failures and now - record.last_failure > LOCKOUT_MAX_SECONDS:
             record.failures = 0
         if now < record.locked_until:
@@ -99,7 +99,7 @@ class SignInRules:
 
     @staticmethod
     def _password_failed(user: CognitoIdpUser) -> None:
-        record, now = mfa(user), CLOCK.now()
+        record, now = mfa(user), CLOCK.now(user.user_pool_id)
         record.failures += 1
         record.last_failure = now
         if record.failures >= LOCKOUT_AFTER:
@@ -112,9 +112,9 @@ class SignInRules:
 
     def _srp_challenge(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, user: CognitoIdpUser,
                        step: str, state: srp.SrpState, device_key: str | None, **parameters: str) -> dict[str, Any]:
-        """A PASSWORD_VERIFIER / DEVICE_PASSWORD_VERIFIER challenge: its session is also found by SECRET_BLOCK."""
+        """A PASSWORD_VERIFIER / DEVICE_PASSWORD_VERIFIER challenge: its session is also found by SECRET_BLOCK
+        (``SessionStore.by_secret_block``)."""
         session = self._issue(pool, client, user.username, step, srp=state.to_dict(), device_key=device_key)
-        self.secret_blocks[state.secret_block] = session.id
         return {
             "ChallengeName": step,
             "Session": session.id,
@@ -266,7 +266,8 @@ class SignInRules:
             code = f"{secrets.randbelow(10**6):06d}"
             data["code"] = code
             self.outbox.append(
-                {"to": phone, "username": user.username, "code": code, "sent_at": CLOCK.now()}
+                {"pool": pool.id, "to": phone, "username": user.username, "code": code,
+                 "sent_at": CLOCK.now(pool.id)}
             )
             params["CODE_DELIVERY_DELIVERY_MEDIUM"] = "SMS"
             params["CODE_DELIVERY_DESTINATION"] = "+" + "*" * max(len(phone) - 5, 0) + phone[-4:]
@@ -283,13 +284,13 @@ class SignInRules:
         device: Device | None,
     ) -> dict[str, Any]:
         """Tokens, and NewDeviceMetadata for an unknown device when the pool tracks devices."""
-        marker = AUTH_TIME.set(int(CLOCK.now()))
+        marker = AUTH_TIME.set(int(CLOCK.now(pool.id)))
         try:
             result = self._log_user_in(pool, client, user.username)
         finally:
             AUTH_TIME.reset(marker)
         if device is not None:
-            device.last_authenticated = CLOCK.now()
+            device.last_authenticated = CLOCK.now(pool.id)
         elif tracking_enabled(pool.extended_config.get("DeviceConfiguration")):
             fresh = pool.devices.add(
                 new_device(pool.region, user.username, pool.devices.group_key_of(user.username))

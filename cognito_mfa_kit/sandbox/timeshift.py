@@ -1,38 +1,60 @@
-"""Back to real time: the sandbox clock's offset goes to zero and every time the sandbox stored moves back with it.
+"""Back to real time: a pool's clock (or every clock) goes back to real time, and what the sandbox stored moves back
+with it.
 
-Lessons move the clock forward (the next TOTP step, an expired session). A real phone shows codes for the real time,
-so after those lessons a class wants the sandbox back on real time. Moving only the clock would leave the world in the
-future — lockouts, session expiry, and the last TOTP step each user used (so every real code would count as "already
-used" for as long as the clock had run ahead) — so stored times shift back with the clock. TOTP steps used while the
-clock ran ahead are forgotten (the real phone's current code must work at once); steps used at real time stay used.
+Lessons move a pool's clock forward (the next TOTP step, an expired session). A real phone shows codes for the real
+time, so a lesson puts its pool back before it ends. Moving only the clock would leave the pool in the future —
+lockouts, session expiry, and the last TOTP step each user used (so every real code would count as "already used" for
+as long as the clock had run ahead) — so stored times shift back with the clock. TOTP steps used while the clock ran
+ahead are forgotten (the real phone's current code must work at once); steps used at real time stay used.
 """
 
 from __future__ import annotations
 
-from .backend import sandbox_backends
+from collections.abc import Iterator
+
+from .backend import SandboxBackend, sandbox_backends
 from .clock import CLOCK
-from .model import mfa
+from .model import SandboxUserPool, mfa
 from .totp import STEP_SECONDS, VALID_WINDOW
 
 
-def back_to_real_time() -> float:
-    """Reset the clock's offset to zero, shifting the stored times by the same amount; returns the shift (s)."""
-    shift = CLOCK.offset
-    real_step = int((CLOCK.now() - shift) // STEP_SECONDS)
+def _backends() -> Iterator[SandboxBackend]:
     for regions in list(sandbox_backends.values()):
         for region, backend in list(regions.items()):
-            if region == "global":
-                continue
-            for session in backend.sessions.all():
-                session.expires_at -= shift
-            for pool in backend.user_pools.values():
-                for user in pool.users.values():
-                    record = mfa(user)
-                    if record.last_counter is not None and record.last_counter > real_step + VALID_WINDOW:
-                        record.last_counter = real_step - VALID_WINDOW - 1
-                    if record.last_failure:
-                        record.last_failure -= shift
-                    if record.locked_until:
-                        record.locked_until -= shift
-    CLOCK.reset()
-    return shift
+            if region != "global":
+                yield backend
+
+
+def _shift_pool(backend: SandboxBackend, pool: SandboxUserPool, shift: float) -> None:
+    """Move ``pool``'s stored times back by ``shift`` seconds (its clock was that far ahead)."""
+    if not shift:
+        return
+    real_step = int((CLOCK.now(pool.id) - shift) // STEP_SECONDS)
+    for session in backend.sessions.all():
+        if session.pool_id == pool.id:
+            session.expires_at -= shift
+    for user in pool.users.values():
+        record = mfa(user)
+        if record.last_counter is not None and record.last_counter > real_step + VALID_WINDOW:
+            record.last_counter = real_step - VALID_WINDOW - 1
+        if record.last_failure:
+            record.last_failure -= shift
+        if record.locked_until:
+            record.locked_until -= shift
+
+
+def back_to_real_time(pool_id: str | None = None) -> float:
+    """Put ``pool_id``'s clock (None: the sandbox's and every pool's) back on real time, shifting the stored times
+    by as much; returns how far the clock was ahead (s). The caller holds the server's lock."""
+    shifted = 0.0
+    for backend in _backends():
+        for pool in list(backend.user_pools.values()):
+            if pool_id is None or pool.id == pool_id:
+                shift = CLOCK.offset_of(pool.id)
+                _shift_pool(backend, pool, shift)  # type: ignore[arg-type]
+                if pool_id is not None:
+                    shifted = shift
+    if pool_id is None:
+        return CLOCK.to_real_time()
+    CLOCK.to_real_time(pool_id)
+    return shifted

@@ -1,8 +1,8 @@
-"""TOTP rules of the sandbox, on the sandbox clock, with pyotp.
+"""TOTP rules of the sandbox, on each pool's clock, with pyotp.
 
 Cognito facts implemented (reference §2, §3):
 - a fresh random base32 secret per AssociateSoftwareToken, 52 characters (32 random bytes, unpadded);
-- RFC 6238 codes: SHA-1, 6 digits, 30-second steps, accepted one step early or late;
+- RFC 6238 codes: SHA-1, 6 digits, 30-second steps, accepted one step early or late, on the pool's clock;
 - a code already used once (at VerifySoftwareToken or a sign-in) is refused with ExpiredCodeException;
 - a malformed ``UserCode`` fails the model's constraints (length 6, pattern ``[0-9]+``) with Cognito's wording.
 """
@@ -13,8 +13,6 @@ import enum
 
 import pyotp
 from moto.cognitoidp.exceptions import InvalidParameterException
-
-from .clock import CLOCK
 
 SECRET_LENGTH = 52  # base32 characters: 32 random bytes, as Cognito issues them
 STEP_SECONDS = 30  # RFC 6238 default; Cognito does not expose it
@@ -34,14 +32,13 @@ def new_secret() -> str:
     return pyotp.random_base32(length=SECRET_LENGTH)
 
 
-def check_code(secret: str, code: str, last_counter: int | None) -> tuple[CodeCheck, int | None]:
-    """Check ``code`` against ``secret`` at sandbox time.
+def check_code(secret: str, code: str, last_counter: int | None, now: float) -> tuple[CodeCheck, int | None]:
+    """Check ``code`` against ``secret`` at time ``now`` (the user's pool's clock).
 
     Returns the outcome and, when OK, the time-step counter it matched (to be remembered as the last one used:
     a code of that step or an earlier one is then refused, as RFC 6238 §5.2 asks and Cognito does).
     """
     totp = pyotp.TOTP(secret)
-    now = CLOCK.now()
     here = totp.timecode(now)
     for offset in (0, -1, 1):
         candidate = totp.at(now, counter_offset=offset)

@@ -59,10 +59,10 @@ def _texts(nb: Any) -> list[tuple[str, str]]:
 
 def _sandbox_passwords() -> set[str]:
     """Every password the sandbox holds (the users the notebooks created)."""
-    from cognito_mfa_kit.sandbox.server import _pools
+    from cognito_mfa_kit.sandbox.backend import all_pools
 
     passwords = set()
-    for pool in _pools():
+    for pool in all_pools():
         for user in pool.users.values():
             if getattr(user, "password", None):
                 passwords.add(user.password)

@@ -14,7 +14,7 @@ from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedE
 
 from cognito_mfa_kit.sandbox import challenges, devices, sessions, totp
 from cognito_mfa_kit.sandbox.challenges import SMS, TOTP, MfaFacts, decide
-from cognito_mfa_kit.sandbox.clock import CLOCK
+from cognito_mfa_kit.sandbox.clock import CLOCK, pool_time
 
 facts = st.builds(
     MfaFacts,
@@ -113,7 +113,7 @@ def test_check_code_accepts_one_step_either_side(offset):
     CLOCK.advance(30 - CLOCK.now() % 30 + 1)  # early in a step: no tick-over before the check
     now = CLOCK.now()
     user_code = pyotp.TOTP(secret).at(now, counter_offset=offset)
-    outcome, counter = totp.check_code(secret, user_code, None)
+    outcome, counter = totp.check_code(secret, user_code, None, CLOCK.now())
     assert outcome is totp.CodeCheck.OK
     # The counter remembered is the code's own step.
     assert counter == pyotp.TOTP(secret).timecode(now) + offset
@@ -126,28 +126,35 @@ def test_check_code_refuses_far_steps_and_garbage():
     for offset in (-10, -3, 3, 10):
         far = pyotp.TOTP(secret).at(now, counter_offset=offset)
         if far not in near:
-            assert totp.check_code(secret, far, None) == (totp.CodeCheck.MISMATCH, None)
-    assert totp.check_code(secret, "000000" if "000000" not in near else "999999", None)[0] is (
+            assert totp.check_code(secret, far, None, CLOCK.now()) == (totp.CodeCheck.MISMATCH, None)
+    assert totp.check_code(secret, "000000" if "000000" not in near else "999999", None, CLOCK.now())[0] is (
         totp.CodeCheck.MISMATCH)
 
 
 def test_check_code_refuses_the_used_step_and_earlier():
     secret = totp.new_secret()
     user_code = pyotp.TOTP(secret).at(CLOCK.now())
-    outcome, counter = totp.check_code(secret, user_code, None)
+    outcome, counter = totp.check_code(secret, user_code, None, CLOCK.now())
     assert outcome is totp.CodeCheck.OK
-    assert totp.check_code(secret, user_code, counter) == (totp.CodeCheck.REUSED, None)
-    assert totp.check_code(secret, user_code, counter + 1)[0] is totp.CodeCheck.REUSED
-    assert totp.check_code(secret, user_code, counter - 1)[0] is totp.CodeCheck.OK
+    assert totp.check_code(secret, user_code, counter, CLOCK.now()) == (totp.CodeCheck.REUSED, None)
+    assert totp.check_code(secret, user_code, counter + 1, CLOCK.now())[0] is totp.CodeCheck.REUSED
+    assert totp.check_code(secret, user_code, counter - 1, CLOCK.now())[0] is totp.CodeCheck.OK
 
 
-def test_check_code_follows_the_sandbox_clock():
-    secret = totp.new_secret()
+def test_check_code_is_timed_by_the_pool_clock_it_is_given():
+    secret, pool = totp.new_secret(), "us-east-1_unitClock"
+    CLOCK.advance(30 - CLOCK.now() % 30 + 1)  # early in a step: no tick-over before the checks
     user_code = pyotp.TOTP(secret).at(CLOCK.now())
-    CLOCK.advance(300)
-    later = {pyotp.TOTP(secret).at(CLOCK.now(), counter_offset=o) for o in (-1, 0, 1)}
-    if user_code not in later:
-        assert totp.check_code(secret, user_code, None)[0] is totp.CodeCheck.MISMATCH
+    CLOCK.advance(300, pool)
+    try:
+        later = {pyotp.TOTP(secret).at(CLOCK.now(pool), counter_offset=o) for o in (-1, 0, 1)}
+        if user_code not in later:
+            assert totp.check_code(secret, user_code, None, CLOCK.now(pool))[0] is totp.CodeCheck.MISMATCH
+        # the sandbox's own time (and every other pool's) did not move
+        assert totp.check_code(secret, user_code, None, CLOCK.now())[0] is totp.CodeCheck.OK
+        assert totp.check_code(secret, user_code, None, CLOCK.now("us-east-1_otherPool"))[0] is totp.CodeCheck.OK
+    finally:
+        CLOCK.forget(pool)
 
 
 @given(st.text(min_size=6, max_size=6, alphabet="0123456789"))
@@ -197,14 +204,14 @@ def _message(info) -> str:
 
 
 def test_session_ids_are_opaque_and_long_enough():
-    store = sessions.SessionStore()
+    store = sessions.SessionStore(pool_time)
     ids = {_issue(store).id for _ in range(10)}
     assert len(ids) == 10
     assert all(20 <= len(i) <= 2048 for i in ids)  # SessionType length 20–2048
 
 
 def test_session_take_spend_and_reuse():
-    store = sessions.SessionStore()
+    store = sessions.SessionStore(pool_time)
     session = _issue(store)
     assert store.take(session.id, "SOFTWARE_TOKEN_MFA", client_id="c") is session
     assert store.take(session.id) is session  # taking does not consume
@@ -215,7 +222,7 @@ def test_session_take_spend_and_reuse():
 
 
 def test_session_wrong_step_client_or_unknown_is_invalid():
-    store = sessions.SessionStore()
+    store = sessions.SessionStore(pool_time)
     session = _issue(store)
     for call in (lambda: store.take(session.id, "MFA_SETUP"), lambda: store.take(session.id, client_id="other"),
                  lambda: store.take("nope"), lambda: store.take(None)):
@@ -226,7 +233,7 @@ def test_session_wrong_step_client_or_unknown_is_invalid():
 
 @pytest.mark.parametrize("minutes", [None, 3, 5, 15])
 def test_session_expires_after_validity(minutes):
-    store = sessions.SessionStore()
+    store = sessions.SessionStore(pool_time)
     session = _issue(store, minutes=minutes)
     lifetime = 60 * (minutes or sessions.DEFAULT_VALIDITY_MINUTES)
     assert session.expires_at == pytest.approx(CLOCK.now() + lifetime, abs=2)
@@ -239,7 +246,7 @@ def test_session_expires_after_validity(minutes):
 
 
 def test_wrong_codes_spend_the_session_at_the_cap():
-    store = sessions.SessionStore()
+    store = sessions.SessionStore(pool_time)
     session = _issue(store)
     for _ in range(sessions.MAX_CODE_ATTEMPTS - 1):
         store.wrong_code(session)
@@ -250,7 +257,7 @@ def test_wrong_codes_spend_the_session_at_the_cap():
 
 
 def test_newest_finds_the_open_session_of_a_user_and_device():
-    store = sessions.SessionStore()
+    store = sessions.SessionStore(pool_time)
     old = _issue(store, "DEVICE_SRP_AUTH", device_key="k1")
     CLOCK.advance(1)
     new = _issue(store, "DEVICE_SRP_AUTH", device_key="k1")
@@ -263,7 +270,7 @@ def test_newest_finds_the_open_session_of_a_user_and_device():
 
 
 def test_store_membership():
-    store = sessions.SessionStore()
+    store = sessions.SessionStore(pool_time)
     session = _issue(store)
     assert session.id in store and "nope" not in store and 42 not in store
     assert len(store) == 1
@@ -284,7 +291,7 @@ def test_tracking_enabled_by_any_configuration():
 
 
 def test_device_store_lifecycle():
-    store = devices.DeviceStore()
+    store = devices.DeviceStore(CLOCK.now)
     device = store.add(devices.new_device("us-east-1", "alice", None))
     assert store.group_key_of("alice") == device.group_key and store.group_key_of("bob") is None
     assert store.list("alice") == []  # unconfirmed devices are not listed
@@ -305,7 +312,7 @@ def test_device_store_lifecycle():
 
 
 def test_device_confirm_without_prompt_is_remembered():
-    store = devices.DeviceStore()
+    store = devices.DeviceStore(CLOCK.now)
     device = store.add(devices.new_device("us-east-1", "alice", None))
     assert store.confirm("alice", device.key, verifier_hex="ab", salt_hex="cd", name=None,
                          user_prompt=False) is False
@@ -313,7 +320,7 @@ def test_device_confirm_without_prompt_is_remembered():
 
 
 def test_devices_belong_to_their_user():
-    store = devices.DeviceStore()
+    store = devices.DeviceStore(CLOCK.now)
     device = store.add(devices.new_device("us-east-1", "alice", None))
     with pytest.raises(ResourceNotFoundError):
         store.get("bob", device.key)

@@ -1,159 +1,22 @@
-"""The sandbox over HTTP: the cognito-idp JSON protocol for boto3 and the AWS CLI, plus small control endpoints.
-
-Routes:
-- ``POST /``: cognito-idp (``X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>``)
-- ``GET /<pool-id>/.well-known/jwks.json`` and ``/.well-known/openid-configuration``
-- ``GET /_sandbox/clock`` → ``{"now": ..., "offset": ...}``; ``POST /_sandbox/clock`` with ``{"advance": s}``
-- ``GET /_sandbox/messages``: the SMS codes the sandbox "sent" (it delivers nothing)
-- ``GET /_sandbox/health``
-"""
+"""The sandbox's HTTP server: HTTP/1.1 with keep-alive, serving :class:`~.app.SandboxApp` on loopback by default."""
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
-import json
 import logging
 import socket
 import socketserver
 import sys
 import threading
-from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
-import moto.core.responses as moto_core_responses
-from moto.core.request import Request as MotoRequest
-from werkzeug.wrappers import Request, Response
+from .app import SandboxApp
 
-from .backend import SandboxUserPool, install, sandbox_backends
-from .clock import CLOCK
-from .responses import SandboxResponse
-from .timeshift import back_to_real_time
-
-#: moto's backends are not thread-safe: one request at a time.
-LOCK = threading.RLock()
 #: Seconds an idle kept-alive connection stays open.
 IDLE_TIMEOUT = 120
-
-
-class _WsgiRequest(MotoRequest):
-    """A request received by a real WSGI server, as moto's own server marks them."""
-
-    from_wsgi_server = True
-
-
-@functools.cache
-def _sandbox_method_names(cls: type) -> frozenset[str]:
-    return frozenset(_moto_method_names(cls))
-
-
-def _method_names(cls: type) -> Any:
-    """moto lists a response class's methods with ``inspect.getmembers`` on every request (a quarter of a call's
-    time in the sandbox); the sandbox's response classes don't change while it runs, so their list is cached."""
-    if isinstance(cls, type) and issubclass(cls, SandboxResponse):
-        return _sandbox_method_names(cls)
-    return _moto_method_names(cls)
-
-
-_moto_method_names = getattr(
-    moto_core_responses.method_names_from_class, "moto_original", moto_core_responses.method_names_from_class
-)
-_method_names.moto_original = _moto_method_names  # type: ignore[attr-defined]
-
-
-def _pools() -> Iterable[SandboxUserPool]:
-    for account in list(sandbox_backends.values()):
-        for region, backend in list(account.items()):
-            if region != "global":
-                yield from backend.user_pools.values()  # type: ignore[misc]
-
-
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body), status=status, content_type="application/json")
-
-
-class SandboxApp:
-    """The WSGI application. ``after_change`` runs after each cognito-idp call (e.g. to save state)."""
-
-    def __init__(self, after_change: Callable[[], None] | None = None) -> None:
-        install()
-        moto_core_responses.method_names_from_class = _method_names  # type: ignore[assignment]
-        self.after_change = after_change
-        self.hooks: list[Callable[[Request, str], Response | None]] = []  # fault injection, etc.
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        request = _WsgiRequest(environ)
-        return self.route(request)(environ, start_response)
-
-    def route(self, request: Request) -> Response:
-        path = request.path
-        if path.startswith("/_sandbox/"):
-            return self.control(request, path[len("/_sandbox/"):])
-        if path.endswith("/.well-known/jwks.json"):
-            return self.jwks(path.split("/")[1])
-        if path.endswith("/.well-known/openid-configuration"):
-            return self.openid(request, path.split("/")[1])
-        if request.method == "POST" and path == "/":
-            return self.cognito(request)
-        return _json({"message": f"Not found: {request.method} {path}"}, 404)
-
-    def cognito(self, request: Request) -> Response:
-        operation = (request.headers.get("X-Amz-Target") or "").rpartition(".")[2]
-        for hook in self.hooks:
-            answer = hook(request, operation)
-            if answer is not None:
-                return answer
-        with LOCK:
-            status, headers, body = SandboxResponse.dispatch(request, request.url, request.headers)
-            if self.after_change is not None and not operation.startswith(("Get", "List", "Describe")):
-                self.after_change()
-        headers = {k: v for k, v in dict(headers).items() if k.lower() not in ("status", "content-length")}
-        headers.setdefault("Content-Type", "application/x-amz-json-1.1")
-        return Response(body, status=int(status), headers=headers)
-
-    def jwks(self, pool_id: str) -> Response:
-        with LOCK:
-            pool = next((p for p in _pools() if p.id == pool_id), None)
-            if pool is None:
-                return _json({"message": f"User pool {pool_id} does not exist."}, 404)
-            return _json({"keys": [pool.key.jwk()]})
-
-    def openid(self, request: Request, pool_id: str) -> Response:
-        region = pool_id.partition("_")[0]
-        return _json(
-            {
-                "issuer": f"https://cognito-idp.{region}.amazonaws.com/{pool_id}",
-                "jwks_uri": f"{request.host_url}{pool_id}/.well-known/jwks.json",
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "subject_types_supported": ["public"],
-            }
-        )
-
-    def control(self, request: Request, name: str) -> Response:
-        if name == "clock":
-            if request.method == "POST":
-                try:
-                    body = json.loads(request.get_data() or b"{}")
-                    if body.get("reset") is True:
-                        with LOCK:
-                            back_to_real_time()
-                    else:
-                        CLOCK.advance(body["advance"])
-                except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                    return _json({"message": f'POST {{"advance": <seconds >= 0>}} or {{"reset": true}}: {exc}'}, 400)
-                if self.after_change is not None:
-                    self.after_change()
-            return _json(CLOCK.as_dict())
-        if name == "messages":
-            with LOCK:
-                messages = [m for a in sandbox_backends.values() for b in a.values() for m in b.outbox]
-            return _json({"messages": messages})
-        if name == "health":
-            return _json({"ok": True, "now": CLOCK.now()})
-        return _json({"message": f"Unknown sandbox endpoint: {name}"}, 404)
 
 
 class _Handler(BaseHTTPRequestHandler):
