@@ -102,6 +102,7 @@ class ProvisionReport:
     existed: int = 0  # new rows: users found without a row, temporary password reset
     pools_created: int = 0
     clients_created: int = 0  # app clients made again in pools whose client was gone
+    keys_issued: int = 0  # trainee keys written to the sheet (a sandbox that requires credentials)
     rebuilt: bool = False
     recreated_usernames: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -402,6 +403,7 @@ def provision(
     workers: int = 8,
     progress: bool = True,
     on_trainee: Callable[[Trainee], None] | None = None,
+    keys: KeyMaker | None = None,
 ) -> ProvisionReport:
     """Create (or complete, or repair) the class: every username gets a user and a row on ``sheet``.
 
@@ -412,6 +414,10 @@ def provision(
 
     ``on_trainee`` is called after each row is ready on the sheet and the target (an exception there stops the
     run, as an interruption would). ``workers`` threads share the caller's limiter: the quotas hold regardless.
+
+    ``keys(name, pools, users)`` (a sandbox that requires credentials: ``Lab.issue_trainee_key``) gives each trainee
+    a key of their own, for their own pool (``pools``) or their own user in the shared pool (``users``); rows made
+    again on this target get a new one.
     """
     from tqdm.auto import tqdm
 
@@ -491,7 +497,7 @@ def provision(
             def remake(row: Trainee) -> Trainee:
                 password = temporary_password()
                 _put_user(caller, row.pool_id, row.username, password)
-                return replace(row, temporary_password=password)
+                return replace(row, temporary_password=password, aws_access_key_id="", aws_secret_access_key="")
 
             batch = max(1, len(redo) // _REWRITES)
             ready: list[Trainee] = []
@@ -539,6 +545,8 @@ def provision(
                         on_trainee(trainee)
             finally:
                 writer.close()
+            if keys is not None:
+                report.keys_issued = _give_keys(path, current, keys, shared_pool)
             report.rows = len(current)
     finally:
         bar.close()
@@ -546,6 +554,25 @@ def provision(
         report.seconds = time.monotonic() - started
     report.recreated_usernames.sort()
     return report
+
+
+#: ``keys(name, pools, users)`` → (access key id, secret access key): a trainee's own key on a shared sandbox
+KeyMaker = Callable[[str, list[str], dict[str, str]], tuple[str, str]]
+
+
+def _give_keys(path: Path, rows: list[Trainee], keys: KeyMaker, shared_pool: bool) -> int:
+    """Every row without a key gets the trainee's own (the sheet rewritten once); returns how many were given."""
+    given = 0
+    for i, row in enumerate(rows):
+        if row.aws_access_key_id:
+            continue
+        pools, users = ([], {row.pool_id: row.username}) if shared_pool else ([row.pool_id], {})
+        key_id, secret = keys(row.username, pools, users)
+        rows[i] = replace(row, aws_access_key_id=key_id, aws_secret_access_key=secret)
+        given += 1
+    if given:
+        rewrite_sheet(path, rows)
+    return given
 
 
 # -- teardown ---------------------------------------------------------------------------------------------------

@@ -35,6 +35,9 @@ class Trainee:
     region: str
     endpoint_url: str = ""  # "" on AWS
     account: str = ""  # the AWS account (STS), or the sandbox's (pool ARNs); "" on sheets from before the column
+    #: the trainee's own key on a sandbox that requires credentials ("" otherwise, and on AWS)
+    aws_access_key_id: str = ""
+    aws_secret_access_key: str = ""
 
 
 SHEET_FIELDS = [f.name for f in fields(Trainee)]

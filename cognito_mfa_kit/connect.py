@@ -231,6 +231,22 @@ class Lab:
         return list(self._control("messages" + ("" if pool_id is None else f"?pool={quote(pool_id, safe='')}"))
                     ["messages"])
 
+    @property
+    def requires_credentials(self) -> bool:
+        """True on a sandbox shared by a class: it checks who calls (each trainee signs with their own key)."""
+        return self._signer is not None
+
+    def whoami(self) -> dict[str, Any]:
+        """Whose key this lab signs with on the sandbox (``kind``: trainer, trainee or open; the pools it owns)."""
+        return self._control("whoami")
+
+    def issue_trainee_key(self, name: str, pools: list[str] | None = None,
+                          users: dict[str, str] | None = None) -> tuple[str, str]:
+        """(The trainer's, on a sandbox that requires credentials.) A key for trainee ``name`` — the same one again
+        if they have one — for their own ``pools`` and their own user in shared pools (``users``: pool → name)."""
+        answer = self._control("credentials", {"name": name, "pools": list(pools or []), "users": dict(users or {})})
+        return str(answer["AccessKeyId"]), str(answer["SecretAccessKey"])
+
     def close(self) -> None:
         self.client.close()
 

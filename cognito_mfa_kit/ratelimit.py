@@ -159,8 +159,9 @@ def single_attempt_client(lab: Any) -> Any:
         return session.client("cognito-idp", region_name=target.region, config=config)
     session = boto3.Session(profile_name=target.profile) if target.profile else boto3.Session()
     credentials = SANDBOX_CREDENTIALS
-    if target.kind == "endpoint" and session.get_credentials() is not None:
-        credentials = {}
+    if getattr(lab, "requires_credentials", False) or (
+            target.kind == "endpoint" and session.get_credentials() is not None):
+        credentials = {}  # the caller's own key (a sandbox shared by a class checks who calls)
     return session.client(
         "cognito-idp", region_name=target.region, endpoint_url=target.endpoint_url, config=config, **credentials
     )

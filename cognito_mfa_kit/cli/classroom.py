@@ -12,9 +12,9 @@ from .cleanup import add_target_arguments, connect_from_args
 
 _SHEET_NOTE = (
     f"The sheet (CSV: {', '.join(SHEET_FIELDS)}) carries each "
-    "trainee's TEMPORARY PASSWORD, the one secret it must carry: it is written with mode 0600; hand each "
-    "trainee their own row and delete the file after the class. Cognito makes trainees choose a new password "
-    "at first sign-in."
+    "trainee's TEMPORARY PASSWORD (and, on a sandbox started with --require-credentials, the trainee's own access "
+    "key): it is written with mode 0600; hand each trainee their own row and delete the file after the class. "
+    "Cognito makes trainees choose a new password at first sign-in."
 )
 
 
@@ -90,7 +90,7 @@ def provision(args: argparse.Namespace) -> int:
         report = classroom.provision(
             caller, names, args.out, run_id=args.run_id, region=lab.region, endpoint_url=endpoint,
             account=lab.target.account, shared_pool=args.shared, rebuild=args.rebuild, workers=args.workers,
-            progress=not args.no_progress,
+            progress=not args.no_progress, keys=lab.issue_trainee_key if lab.requires_credentials else None,
         )
     except ValueError as exc:
         raise CliError(str(exc)) from exc
@@ -105,6 +105,10 @@ def provision(args: argparse.Namespace) -> int:
         f"{existed}; {report.pools_created} pool(s) created{clients}. "
         f"{s.sent} calls, {s.throttled} throttled and retried, {report.seconds:.1f} s."
     )
+    if report.keys_issued:
+        print(f"{report.keys_issued} trainee key(s) written to the sheet (aws_access_key_id, aws_secret_access_key): "
+              "this sandbox checks who calls; each trainee signs with their own key, which reaches only their own "
+              "pool or user.")
     if report.rebuilt and report.recreated:
         print(f"Every row was made again on this target, with a NEW temporary password: hand out {report.sheet} "
               "afresh.")
