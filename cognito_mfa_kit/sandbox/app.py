@@ -21,8 +21,8 @@ import moto.core.responses as moto_core_responses
 from moto.core.request import Request as MotoRequest
 from werkzeug.wrappers import Request, Response
 
-from . import access
-from .backend import LOCK, domain_pool, find_pool, install
+from . import access, activity
+from .backend import LOCK, domain_pool, find_pool, install, sandbox_backends
 from .control import Control
 from .credentials import Keyring, Principal, SignatureError, verify
 from .janitor import JANITOR
@@ -54,6 +54,11 @@ _moto_method_names = getattr(
     moto_core_responses.method_names_from_class, "moto_original", moto_core_responses.method_names_from_class
 )
 _method_names.moto_original = _moto_method_names  # type: ignore[attr-defined]
+
+
+def _backends() -> list[Any]:
+    return [b for account in list(sandbox_backends.values()) for region, b in list(account.items())
+            if region != "global"]
 
 
 def _same_user(pool_id: str, a: str, b: str) -> bool:
@@ -174,11 +179,12 @@ class SandboxApp:
                 return answer
         with LOCK:
             status, headers, body = SandboxResponse.dispatch(request, request.url, request.headers)
+            params = _params(request)
             if int(status) == 200:
-                params = _params(request)
                 if self.keyring is not None:
                     body = self._ownership(principal, operation, params, body)
                 _mark_named_user(operation, params)
+            activity.record(operation, params, int(status), body, _backends())
             self.changed()
         headers = {k: v for k, v in dict(headers).items() if k.lower() not in ("status", "content-length")}
         headers.setdefault("Content-Type", "application/x-amz-json-1.1")

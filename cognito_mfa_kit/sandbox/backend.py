@@ -29,6 +29,7 @@ from .answers import ChallengeAnswers
 from .clock import CLOCK, pool_time
 from .device_api import DeviceApi
 from .enrolment import TotpEnrolment
+from .history_api import AuthEventsApi
 from .model import SandboxUser, SandboxUserPool, UserMfa, mfa
 from .outbox import Outbox
 from .preference import MfaPreferenceRules
@@ -44,7 +45,8 @@ __all__ = ["LOCK", "SandboxBackend", "SandboxUserPool", "UserMfa", "all_pools", 
 LOCK = threading.RLock()
 
 
-class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreferenceRules, DeviceApi, CognitoIdpBackend):
+class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreferenceRules, DeviceApi, AuthEventsApi,
+                     CognitoIdpBackend):
     """moto's cognito-idp backend with Cognito's TOTP, session, challenge, SRP and device rules."""
 
     def __init__(self, region_name: str, account_id: str):
@@ -98,6 +100,7 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
         super().admin_delete_user(user_pool_id, username)
         if user is not None:
             pool.devices.forget_user(user.username)
+            pool.events.forget_user(user.username)
 
     # ------------------------------------------------------------------ helpers
     def _client(self, pool: SandboxUserPool, client_id: str) -> CognitoIdpUserPoolClient:

@@ -7,6 +7,8 @@
 - ``POST /_sandbox/credentials`` ``{"name": ..., "pools": [...], "users": {pool: username}}`` → a trainee's key
   (trainer only); ``GET /_sandbox/credentials``: the keys, without secrets (trainer only)
 - ``GET /_sandbox/whoami``: the principal whose key signed the request
+- ``GET /_sandbox/class?pool=<id>``: each user's progress (enrolled, verified, TOTP enabled, preferred, last MFA
+  sign-in, last error) for the trainer's class view
 - ``GET /_sandbox/health``: open to all, says whether credentials are required
 
 POSTs take ``Content-Type: application/json`` only (a web page can't post a form to them). On a sandbox that
@@ -24,9 +26,11 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from . import access
+from .activity import class_row
 from .backend import LOCK, find_pool, sandbox_backends
 from .clock import CLOCK
 from .credentials import Principal, SignatureError
+from .history_api import threat_protection
 from .timeshift import back_to_real_time
 
 if TYPE_CHECKING:
@@ -58,6 +62,7 @@ class Control:
             "messages": self.messages,
             "credentials": self.credentials,
             "whoami": self.whoami,
+            "class": self.class_view,
         }
 
     def route(self, request: Request, name: str) -> Response:
@@ -161,6 +166,27 @@ class Control:
             self.app.changed()
         return _json({"AccessKeyId": trainee.access_key_id, "SecretAccessKey": trainee.secret_access_key,
                       **trainee.public()})
+
+    # ------------------------------------------------------------------ the class view
+    def class_view(self, request: Request, principal: Principal | None, body: Body) -> Response:
+        """``GET /_sandbox/class?pool=<id>``: each user's progress through the seed's steps (the trainer's view;
+        a trainee sees their own pools, and their own row of a shared pool)."""
+        pool_id = request.args.get("pool")
+        if not pool_id:
+            return _error("InvalidParameterException", "GET /_sandbox/class?pool=<pool id>")
+        with LOCK:
+            pool = find_pool(pool_id)
+            if pool is None:
+                return _error("ResourceNotFoundException", f"User pool {pool_id} does not exist.", 404)
+            if principal is not None and not access.may_read_pool(principal, pool_id):
+                return _denied(principal, f"see the class view of pool {pool_id} (not one of yours)")
+            own = None if principal is None or access.may_move_pool(principal, pool_id) else \
+                principal.users.get(pool_id)
+            users = [class_row(pool, u) for u in pool.users.values()
+                     if own is None or str(u.username).lower() == own.lower()]
+            answer = {"pool": pool_id, "now": CLOCK.now(pool_id), "threat_protection": threat_protection(pool),
+                      "users": users}
+        return _json(answer)
 
     def whoami(self, request: Request, principal: Principal | None, body: Body) -> Response:
         if principal is None:

@@ -25,3 +25,11 @@ class TooManyRequestsException(JsonRESTError):
 
     def __init__(self, message: str = "Rate exceeded") -> None:
         super().__init__("TooManyRequestsException", message)
+
+
+class UserPoolAddOnNotEnabledException(JsonRESTError):
+    """[UNVERIFIED] message: Cognito's text for a pool without threat protection is not documented."""
+
+    def __init__(self, message: str = "User pool add-ons (threat protection) are not enabled for this user pool.")\
+            -> None:
+        super().__init__("UserPoolAddOnNotEnabledException", message)

@@ -15,6 +15,7 @@ from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, CognitoId
 
 from .clock import CLOCK
 from .devices import DeviceStore
+from .events import EventLog
 from .janitor import JANITOR, TOKEN_GRACE, jwt_expiry, refresh_lifetime
 from .jwt_keys import PoolKey
 from .tracking import GONE, TRACKER, TrackedDict, tracked
@@ -35,6 +36,11 @@ class UserMfa:
     failures: int = 0
     last_failure: float = 0.0
     locked_until: float = 0.0
+    #: for the trainer's class view: when the user last signed in answering SOFTWARE_TOKEN_MFA (pool clock), and the
+    #: last error the sandbox returned to a call about them: {"code", "message", "operation", "at"}
+    mfa_sign_in_at: float | None = None
+    last_error: dict[str, Any] | None = None
+    associated_at: float | None = None  # the last AssociateSoftwareToken for them (access token or MFA_SETUP)
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -84,6 +90,15 @@ class SandboxUserPool(CognitoIdpUserPool):
         self.devices = DeviceStore(lambda: CLOCK.now(self.id),
                                    on_change=lambda key: TRACKER.mark(("device", self.id, key)))
         self.auth_times: dict[str, int] = {}  # origin_jti → auth_time, so a refresh keeps the sign-in's time
+
+    @property
+    def events(self) -> EventLog:
+        """The pool's sign-in history (``AdminListUserAuthEvents``)."""
+        log = self.__dict__.get("_events")
+        if log is None or log.pool_id != self.id:
+            log = EventLog(self.id)
+            object.__setattr__(self, "_events", log)
+        return log
 
     # -- change tracking -----------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:

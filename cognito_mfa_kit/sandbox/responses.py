@@ -68,3 +68,9 @@ class SandboxResponse(CognitoIdpResponse):
             self._get_param("UserPoolId"), self._get_param("Username"), self._get_param("DeviceKey")
         )
         return self._json()
+
+    def admin_list_user_auth_events(self) -> str:
+        answer = self.backend.admin_list_user_auth_events(
+            self._get_param("UserPoolId"), self._get_param("Username"), self._get_param("MaxResults"),
+            self._get_param("NextToken"))
+        return self._json(answer)

@@ -21,6 +21,7 @@ from moto.cognitoidp.models import (
 
 from .credentials import Principal
 from .devices import Device
+from .events import AuthEvent
 from .jwt_keys import PoolKey
 from .model import SandboxUser, SandboxUserPool, UserMfa, mfa
 from .sessions import AuthSession
@@ -199,6 +200,19 @@ def restore_session(backend: Any, saved: dict[str, Any]) -> AuthSession:
     session = AuthSession(**{k: v for k, v in saved.items() if k in _SESSION_FIELDS})
     backend.sessions.add(session)
     return session
+
+
+def dump_event(event: AuthEvent) -> dict[str, Any]:
+    return event.to_row()
+
+
+_EVENT_FIELDS = {f.name for f in fields(AuthEvent)}
+
+
+def restore_event(pool: SandboxUserPool, saved: dict[str, Any]) -> AuthEvent:
+    event = AuthEvent(**{k: v for k, v in saved.items() if k in _EVENT_FIELDS})
+    pool.events.add(event)
+    return event
 
 
 def dump_principal(principal: Principal) -> dict[str, Any]:

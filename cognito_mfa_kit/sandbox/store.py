@@ -54,8 +54,12 @@ _V1 = [
     "CREATE TABLE clocks (pool TEXT PRIMARY KEY, offset REAL NOT NULL) WITHOUT ROWID",
     "CREATE TABLE principals (access_key_id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",
 ]
+_V2 = [  # each pool's sign-in history (AdminListUserAuthEvents, the class view)
+    "CREATE TABLE events (pool_id TEXT NOT NULL REFERENCES pools(id) ON DELETE CASCADE, id TEXT NOT NULL, "
+    "data TEXT NOT NULL, PRIMARY KEY (pool_id, id)) WITHOUT ROWID",
+]
 #: schema version → the statements that bring the previous version to it
-MIGRATIONS: dict[int, list[str]] = {1: _V1}
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 _TOKEN_ATTRIBUTE = {kind: attribute for attribute, kind in TOKEN_KINDS.items()}
@@ -233,6 +237,11 @@ class Store:
             for pool_id, kind, token, value in select("SELECT pool_id, kind, token, value FROM tokens"):
                 rows.restore_token(pools[pool_id], _TOKEN_ATTRIBUTE[kind], token, json.loads(value))
                 self._written[("token", pool_id, kind, token)] = value
+            events = [(pool_id, event_id, json.loads(data))
+                      for pool_id, event_id, data in select("SELECT pool_id, id, data FROM events")]
+            for pool_id, event_id, data in sorted(events, key=lambda e: float(e[2].get("created") or 0)):
+                rows.restore_event(pools[pool_id], data)
+                self._written[("event", pool_id, event_id)] = _text(data)
             for session_id, pool_id, data in select("SELECT id, pool_id, data FROM sessions"):
                 rows.restore_session(_backend_of(pools[pool_id]), json.loads(data))
                 self._written[("session", session_id)] = _text(json.loads(data))
@@ -302,6 +311,7 @@ class Store:
             keys += [("user", pool.id, name) for name in pool.users]
             keys += [("device", pool.id, key) for key in pool.devices.devices]
             keys += [("auth_time", pool.id, jti) for jti in pool.auth_times]
+            keys += [("event", pool.id, event_id) for event_id in pool.events.events]
             for attribute, kind in TOKEN_KINDS.items():
                 keys += [("token", pool.id, kind, token) for token in getattr(pool, attribute)]
         for account in list(sandbox_backends.values()):
@@ -343,6 +353,9 @@ class Store:
         if kind == "device":
             device = pool.devices.devices.get(key[2])
             return _MISSING if device is None else (pool, _text(rows.dump_device(device)))
+        if kind == "event":
+            event = pool.events.events.get(key[2])
+            return _MISSING if event is None else (pool, _text(rows.dump_event(event)))
         if kind == "auth_time":
             value = pool.auth_times.get(key[2], _MISSING)
             return _MISSING if value is _MISSING else (pool, _text(int(value)))
@@ -394,6 +407,8 @@ class Store:
         if kind == "token":
             return [("INSERT OR REPLACE INTO tokens (pool_id, kind, token, value) VALUES (?, ?, ?, ?)",
                      (key[1], key[2], key[3], text))]
+        if kind == "event":
+            return [("INSERT OR REPLACE INTO events (pool_id, id, data) VALUES (?, ?, ?)", (key[1], key[2], text))]
         if kind == "session":
             return [("INSERT OR REPLACE INTO sessions (id, pool_id, data) VALUES (?, ?, ?)", (key[1], owner, text))]
         if kind == "message":
@@ -411,6 +426,7 @@ class Store:
             "device": lambda k: ("DELETE FROM devices WHERE pool_id = ? AND device_key = ?", (k[1], k[2])),
             "auth_time": lambda k: ("DELETE FROM auth_times WHERE pool_id = ? AND origin_jti = ?", (k[1], k[2])),
             "token": lambda k: ("DELETE FROM tokens WHERE pool_id = ? AND kind = ? AND token = ?", (k[1], k[2], k[3])),
+            "event": lambda k: ("DELETE FROM events WHERE pool_id = ? AND id = ?", (k[1], k[2])),
             "session": lambda k: ("DELETE FROM sessions WHERE id = ?", (k[1],)),
             "message": lambda k: ("DELETE FROM messages WHERE id = ?", (k[1],)),
             "principal": lambda k: ("DELETE FROM principals WHERE access_key_id = ?", (k[1],)),
@@ -424,7 +440,7 @@ class Store:
     # ------------------------------------------------------------------ looking inside
     def counts(self) -> dict[str, int]:
         """Rows per table (for a trainer's look, and the benchmarks)."""
-        tables = ["pools", "users", "devices", "tokens", "auth_times", "sessions", "messages", "principals"]
+        tables = ["pools", "users", "devices", "tokens", "auth_times", "sessions", "messages", "principals", "events"]
         return {t: int(self._db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}  # noqa: S608
 
     def close(self) -> None:

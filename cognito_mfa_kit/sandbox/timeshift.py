@@ -29,7 +29,8 @@ def _shift_pool(backend: SandboxBackend, pool: SandboxUserPool, shift: float) ->
     """Move ``pool``'s stored times back by ``shift`` seconds (its clock was that far ahead)."""
     if not shift:
         return
-    real_step = int((CLOCK.now(pool.id) - shift) // STEP_SECONDS)
+    real_now = CLOCK.now(pool.id) - shift
+    real_step = int(real_now // STEP_SECONDS)
     for session in backend.sessions.all():
         if session.pool_id == pool.id:
             session.expires_at -= shift
@@ -41,6 +42,14 @@ def _shift_pool(backend: SandboxBackend, pool: SandboxUserPool, shift: float) ->
             record.last_failure -= shift
         if record.locked_until:
             record.locked_until -= shift
+        # what happened while the clock ran ahead happened "now", not in the future
+        if record.mfa_sign_in_at and record.mfa_sign_in_at > real_now:
+            record.mfa_sign_in_at = real_now
+        if record.last_error and float(record.last_error.get("at") or 0) > real_now:
+            record.last_error = {**record.last_error, "at": real_now}
+    for event in list(pool.events.events.values()):
+        if event.created > real_now:
+            event.created = real_now
 
 
 def back_to_real_time(pool_id: str | None = None) -> float:
