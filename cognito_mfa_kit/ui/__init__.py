@@ -26,6 +26,7 @@ _EXPORTS = {
     "StatusLine": "feedback",
     "Action": "feedback",
     "Ticker": "ticker",
+    "ClassProgress": "class_progress",
 }
 
 __all__ = sorted(_EXPORTS)
