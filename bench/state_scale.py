@@ -124,7 +124,7 @@ def report(r: dict, sign_ins: int, users: int, window: int) -> str:
         f"`bench/state_scale.py` ({dt.datetime.now(dt.UTC):%Y-%m-%d}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPUs): one shared pool of {users} users, {sign_ins} AdminInitiateAuth password sign-ins "
         "(each writes an access, an ID and a refresh token and the sign-in time) against a sandbox with `--state` "
-        "(SQLite, WAL, synchronous=FULL) and one in memory, interleaved call by call.",
+        "(SQLite, WAL, synchronous=NORMAL) and one in memory, interleaved call by call.",
         "",
         "| median ms | first 250 | last 250 | last / first |",
         "|---|---|---|---|",
