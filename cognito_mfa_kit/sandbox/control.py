@@ -116,7 +116,11 @@ class Control:
                     self.app.changed()
             except (ValueError, TypeError) as exc:
                 return _error("InvalidParameterException", f"{exc}. {usage}")
-        return _json(CLOCK.as_dict(pool))
+        answer: dict[str, Any] = dict(CLOCK.as_dict(pool))
+        if pool is None:  # which pools run ahead (the caller's own, for a trainee): for `doctor` and the class
+            answer["pools_ahead"] = {p: o for p, o in CLOCK.ahead().items() if p is not None and (
+                principal is None or access.may_read_pool(principal, p))}
+        return _json(answer)
 
     # ------------------------------------------------------------------ outbox
     def messages(self, request: Request, principal: Principal | None, body: Body) -> Response:

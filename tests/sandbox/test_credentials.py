@@ -229,6 +229,10 @@ def test_control_endpoints_check_the_signature_and_the_pool(box, trainer):
     assert _control(box, "clock")[1]["__type"] == "MissingAuthenticationTokenException"
     status, moved = _control(box, "clock", {"advance": 30, "pool": own}, key=key)
     assert status == 200 and moved["pool_offset"] == pytest.approx(30)  # on top of the sandbox's own time
+    _control(box, "clock", {"advance": 60, "pool": other}, key=box.trainer)
+    assert set(_control(box, "clock", key=key)[1]["pools_ahead"]) == {own}  # not the other trainee's pool
+    assert {own, other} <= set(_control(box, "clock", key=box.trainer)[1]["pools_ahead"])
+    _control(box, "clock", {"reset": True, "pool": other}, key=box.trainer)
     assert _control(box, f"clock?pool={shared}", key=key)[0] == 200  # reading a shared pool's clock: ok
     for body in ({"advance": 30, "pool": shared}, {"advance": 30, "pool": other}, {"advance": 30}, {"reset": True}):
         status, answer = _control(box, "clock", body, key=key)

@@ -135,6 +135,7 @@ def test_mfa_setup_session_expires_only_in_the_moved_pool(cognito, box):
 def test_the_sandbox_time_moves_every_pool_and_a_global_reset_puts_all_back(cognito, box):
     a, b = make_pool(cognito), make_pool(cognito)
     box.post({"advance": 100, "pool": a.id})
+    assert box.clock()["pools_ahead"] == {a.id: pytest.approx(100)}  # what `doctor` reports
     box.post({"advance": 50})
     assert box.clock(a.id)["offset"] == pytest.approx(150)
     assert box.clock(b.id)["offset"] == pytest.approx(50)
