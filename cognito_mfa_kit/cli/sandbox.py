@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import signal
+import os
 import sys
-import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..sandbox.statelock import StateLock
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..lifetime import StopSignals
     from ..sandbox import Sandbox
     from ..sandbox.faults import Faults, install
     from . import CliError
@@ -37,29 +41,61 @@ def run(args: argparse.Namespace) -> int:
                         latency_ms=args.latency_ms, seed=args.fault_seed)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
-    try:
-        sandbox = Sandbox.start(args.host, args.port, state_path=args.state)
-    except OSError as exc:
-        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from exc
-    except ValueError as exc:  # a corrupt or foreign state file
-        raise CliError(str(exc)) from exc
-    if faults.active:
-        install(sandbox.server.app, faults)
-    print(sandbox.endpoint_url, flush=True)
-    if faults.active:
-        print(faults.describe(), file=sys.stderr, flush=True)
-    print(
-        f"Cognito sandbox ready. boto3: endpoint_url={sandbox.endpoint_url!r}; "
-        f"AWS CLI: --endpoint-url {sandbox.endpoint_url}. Ctrl-C stops it.",
-        file=sys.stderr,
-        flush=True,
-    )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
+    # Ctrl-C, SIGTERM and SIGHUP (terminal closed) stop it; a second one while stopping exits at once (the state is
+    # saved after every change, atomically, so nothing is lost). The OS drops the state lock either way.
+    with StopSignals(on_hurry=lambda: os._exit(1)) as signals:
+        lock = _lock_state(args.state)
+        try:
+            try:
+                sandbox = Sandbox.start(args.host, args.port, state_path=args.state)
+            except OSError as exc:
+                raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from exc
+            except ValueError as exc:  # a corrupt or foreign state file
+                raise CliError(str(exc)) from exc
+            try:
+                if faults.active:
+                    install(sandbox.server.app, faults)
+                print(sandbox.endpoint_url, flush=True)
+                if faults.active:
+                    _say(faults.describe())
+                _say(
+                    f"Cognito sandbox ready. boto3: endpoint_url={sandbox.endpoint_url!r}; "
+                    f"AWS CLI: --endpoint-url {sandbox.endpoint_url}. Ctrl-C stops it."
+                )
+                signals.sleep_until_requested()
+            finally:
+                sandbox.stop()
+        finally:
+            if lock is not None:
+                lock.release()
     return 0
+
+
+def _lock_state(state: str | None) -> StateLock | None:
+    """Hold the state's lock for as long as this sandbox runs: one sandbox (or lab) per state file."""
+    from ..sandbox.statelock import StateLock, StateLocked
+    from . import CliError
+
+    if state is None:
+        return None
+    lock = StateLock(state)
+    if not lock.supported:
+        _say(f"Note: state locking is not supported here; don't run two sandboxes on {state} at once.")
+        return None
+    try:
+        lock.acquire()
+    except StateLocked as exc:
+        raise CliError(str(exc)) from exc
+    except OSError as exc:
+        raise CliError(f"--state {state}: cannot create its lock file {lock.lock_file}: {exc.strerror or exc}") from exc
+    if lock.took_over is not None:
+        _say(f"Took over {lock.lock_file}, left behind by {lock.took_over.describe()}.")
+    return lock
+
+
+def _say(text: str) -> None:
+    """A line on stderr; a closed terminal (SIGHUP) must not stop the shutdown."""
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except OSError:
+        pass
