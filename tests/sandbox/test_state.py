@@ -9,7 +9,6 @@ import os
 import selectors
 import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ import pyotp
 import pytest
 import requests
 
+from cognito_mfa_kit.lifetime import child_command
 from cognito_mfa_kit.sandbox import state as state_mod
 from cognito_mfa_kit.sandbox.backend import sandbox_backends
 from cognito_mfa_kit.sandbox.state import FORMAT, StateFile, restore, snapshot
@@ -47,7 +47,7 @@ class Running:
 
 
 def _command(path: Path) -> list[str]:
-    return [sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--state", str(path), "--port", "0"]
+    return child_command("cognito_mfa_kit", "sandbox", "--state", str(path), "--port", "0")  # ends with us
 
 
 def _first_line(proc: subprocess.Popen[str], timeout: float) -> str:
