@@ -6,6 +6,7 @@ through JupyterLab's REST API) and `cognito-mfa-kit sandbox --state`.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from lab_helpers import (
     wait_until_gone,
 )
 
+from cognito_mfa_kit.lifetime import GRACE
 from cognito_mfa_kit.sandbox.statelock import lock_path
 
 # how each scenario stops the lab: (signal, seconds to wait before the next one), ...
@@ -212,3 +214,35 @@ def test_a_sandbox_started_through_lifetime_ends_with_its_parent_even_when_kille
     parent.wait(10)
     wait_until_gone([child], ports, within=10)
     assert not lock_path(state).exists(), "it stopped cleanly (SIGTERM), releasing its lock"
+
+
+STUBBORN = textwrap.dedent(
+    """
+    import signal, time
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a shutdown that never comes
+    print("ready", flush=True)
+    time.sleep(600)
+    """
+)
+STUBBORN_PARENT = textwrap.dedent(
+    """
+    import subprocess, sys, time
+    from cognito_mfa_kit.lifetime import child_command
+    child = subprocess.Popen(child_command("stubborn"), stdout=subprocess.PIPE, text=True)
+    print(child.pid, child.stdout.readline().strip(), flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def test_a_child_that_ignores_the_parents_death_signal_is_killed_after_the_grace_period(tmp_path: Path) -> None:
+    (tmp_path / "stubborn.py").write_text(STUBBORN)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    parent = subprocess.Popen([sys.executable, "-c", STUBBORN_PARENT], stdout=subprocess.PIPE, text=True, env=env)
+    assert parent.stdout is not None
+    pid, word = parent.stdout.readline().split()
+    assert word == "ready"
+    child = psutil.Process(int(pid))
+    parent.kill()
+    parent.wait(10)
+    wait_until_gone([child], set(), within=GRACE + 5)
