@@ -4,7 +4,8 @@ Two halves of one rule, "nothing outlives the lab":
 
 - :class:`StopSignals` (in the process that stops): SIGINT, SIGTERM and SIGHUP all ask for a stop; a second signal
   while stopping asks to hurry (kill what is left), it never cuts the clean-up short. The handlers only set flags,
-  so no clean-up is ever interrupted half-way by an exception.
+  so no clean-up is ever interrupted half-way by an exception. A SIGHUP ignored from the start (``nohup``) stays
+  ignored; a SIGINT ignored from the start (a shell script's background job) does not.
 - :func:`exit_with_parent` (in a child): the child ends when the process that started it dies, even if that one was
   killed outright (SIGKILL) and could clean nothing up. On Linux ``prctl(PR_SET_PDEATHSIG)`` makes the kernel send
   the child SIGTERM at once; a watchdog thread (everywhere) notices the new parent and, if the child is still there
@@ -72,6 +73,8 @@ class StopSignals:
 
     def __enter__(self) -> StopSignals:
         for sig in STOP_SIGNALS:
+            if sig is getattr(signal, "SIGHUP", None) and signal.getsignal(sig) is signal.SIG_IGN:
+                continue  # `nohup`: asked to outlive the terminal. (An ignored SIGINT is only a background job's.)
             self._previous[sig] = signal.signal(sig, self._handle)
         return self
 

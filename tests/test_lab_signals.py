@@ -246,3 +246,18 @@ def test_a_child_that_ignores_the_parents_death_signal_is_killed_after_the_grace
     parent.kill()
     parent.wait(10)
     wait_until_gone([child], set(), within=GRACE + 5)
+
+
+def test_nohup_keeps_the_sandbox_running_when_the_terminal_closes(tmp_path: Path) -> None:
+    proc = subprocess.Popen(["nohup", *sandbox_command()], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, cwd=tmp_path)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().startswith("http://")
+        proc.send_signal(signal.SIGHUP)
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(2)  # still serving: nohup asked for that
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
