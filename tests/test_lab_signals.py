@@ -261,3 +261,10 @@ def test_nohup_keeps_the_sandbox_running_when_the_terminal_closes(tmp_path: Path
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_state_in_a_missing_folder_is_refused_saying_so(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "s.json"
+    done = subprocess.run(sandbox_command("--state", str(missing)), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"the folder {missing.parent} does not exist" in done.stderr

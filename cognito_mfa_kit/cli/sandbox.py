@@ -87,6 +87,9 @@ def _lock_state(state: str | None) -> StateLock | None:
     except StateLocked as exc:
         raise CliError(str(exc)) from exc
     except OSError as exc:
+        folder = lock.lock_file.parent
+        if not folder.is_dir():
+            raise CliError(f"--state {state}: the folder {folder} does not exist; create it first") from exc
         raise CliError(f"--state {state}: cannot create its lock file {lock.lock_file}: {exc.strerror or exc}") from exc
     if lock.took_over is not None:
         _say(f"Took over {lock.lock_file}, left behind by {lock.took_over.describe()}.")
