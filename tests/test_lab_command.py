@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import signal
 import time
@@ -11,16 +10,12 @@ import urllib.request
 from pathlib import Path
 
 import psutil
-import pytest
 from lab_helpers import environ_of, kernel_process, sandbox_client, state_file, still_running
 
 from cognito_mfa_kit.connect import ENV_URL
 from cognito_mfa_kit.labserver import ENV_TARGET, START_NOTEBOOK, LabServer
 
 COURSE = Path(__file__).resolve().parents[1] / "notebooks"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def test_lab_serves_jupyterlab_with_kernels_on_its_sandbox_and_ctrl_c_stops_everything(run_lab, lab_env) -> None:
@@ -167,52 +162,3 @@ def test_an_idle_kernel_is_culled(tmp_path: Path, lab_env) -> None:
             time.sleep(0.5)
         assert kernels() == [], "the idle kernel was not culled"
     assert "Culling kernel" in (tmp_path / "lab.log").read_text()
-
-
-@pytest.mark.browser
-def test_in_a_browser_the_lab_shows_notebook_00_no_launcher_no_news_and_closing_it_shuts_its_kernel(
-    run_lab, lab_env, tmp_path: Path
-) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import sync_playwright
-
-    shutil.copy(COURSE / START_NOTEBOOK, tmp_path / "notebooks" / START_NOTEBOOK)
-    lab_env["JUPYTERLAB_SETTINGS_DIR"] = str(tmp_path / "user-settings")  # a user who never answered the toast
-    run = run_lab()
-    url = run.wait_for_url()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(60_000)
-            page.goto(url)
-            current = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")
-            current.get_by_text(START_NOTEBOOK).wait_for()
-            page.locator(".jp-StatusBar-Widget").get_by_text(re.compile(r"\S \| Idle$")).wait_for()
-            assert len(kernels(run)) == 1
-            page.wait_for_timeout(3000)  # the news toast, if any, shows within a second or two of loading
-            assert page.locator(".jp-Launcher").count() == 0, "the Launcher opened"
-            assert page.get_by_text(re.compile("Jupyter news", re.I)).count() == 0, "the news toast showed"
-            assert page.locator(".jp-Notification-Toast, .Toastify__toast").count() == 0
-            current.locator(".lm-TabBar-tabCloseIcon").click()
-            discard = page.get_by_role("button", name="Discard")  # if JupyterLab marked the notebook changed
-            try:
-                discard.click(timeout=3000)
-            except PlaywrightTimeout:
-                pass
-            page.locator("#jp-main-dock-panel .lm-TabBar-tab").get_by_text(START_NOTEBOOK).wait_for(state="detached")
-            deadline = time.monotonic() + 30
-            while kernels(run) and time.monotonic() < deadline:
-                time.sleep(0.5)
-            assert kernels(run) == [], "closing the notebook did not shut its kernel down"
-        finally:
-            browser.close()
-    assert run.stop() == 0
-
-
-def kernels(run) -> list[dict]:
-    status, body = run.api("/api/kernels")
-    assert status == 200 and isinstance(body, list)
-    return body
