@@ -8,10 +8,13 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
+from lab_helpers import LabRun, sandbox_command
 
+from cognito_mfa_kit.connect import ENV_URL
 from cognito_mfa_kit.sandbox import Sandbox
 
 REGION = "us-east-1"
@@ -71,8 +74,7 @@ def sandbox_process() -> Iterator[Callable[..., str]]:
 
     def start(*flags: str) -> str:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--port", "0", *flags],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            sandbox_command("--port", "0", *flags), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
         started.append(proc)
         assert proc.stdout is not None
@@ -88,3 +90,32 @@ def sandbox_process() -> Iterator[Callable[..., str]]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture()
+def lab_env(tmp_path: Path) -> dict[str, str]:
+    """A user environment of its own: data folder (sandbox state, log), Jupyter runtime files, workspaces."""
+    env = dict(os.environ)
+    env.update(
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+    )
+    env.pop(ENV_URL, None)
+    (tmp_path / "notebooks").mkdir()
+    return env
+
+
+@pytest.fixture()
+def run_lab(lab_env: dict[str, str]) -> Iterator[Callable[..., Any]]:
+    """Start ``cognito-mfa-kit lab`` in a subprocess (a :class:`lab_helpers.LabRun`); killed afterwards if still up."""
+    runs: list[LabRun] = []
+
+    def start(*args: str, ignore_sigint: bool = False, env: dict[str, str] | None = None) -> LabRun:
+        run = LabRun(env or lab_env, *args, ignore_sigint=ignore_sigint)
+        runs.append(run)
+        return run
+
+    yield start
+    for run in runs:
+        run.kill()

@@ -19,6 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from cognito_mfa_kit import classroom
+from cognito_mfa_kit.lifetime import child_command
 from cognito_mfa_kit.naming import TAG_KEY
 from cognito_mfa_kit.ratelimit import Backoff, QuotaCaller
 from cognito_mfa_kit.sandbox.faults import Faults, install
@@ -209,7 +210,7 @@ def test_hundred_trainees_under_throttling_in_process(sandbox, cognito, tmp_path
 @pytest.fixture()
 def throttling_sandbox() -> Iterator[str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--throttle-rate", "0.3", "--fault-seed", "5"],
+        child_command("cognito_mfa_kit", "sandbox", "--throttle-rate", "0.3", "--fault-seed", "5"),  # ends with us
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     assert proc.stdout is not None

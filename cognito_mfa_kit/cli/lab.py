@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
 
@@ -17,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Start the local Cognito sandbox (its pools and users are kept between runs) and JupyterLab on the "
             "course's notebooks/, with every kernel pointed at that sandbox. Prints the JupyterLab URL (with its "
-            "token) on its own line. Ctrl-C stops both."
+            "token) on its own line. Ctrl-C, SIGTERM or closing the terminal stops both. One lab per state: a second "
+            "one is refused, unless it gets a state of its own (--state)."
         ),
     )
     p.add_argument("--no-browser", action="store_true", help="don't open a web browser")
@@ -28,16 +28,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--fresh", action="store_true", help="start the sandbox empty (the saved state is kept, renamed to *.bak)"
     )
+    p.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the sandbox's pools and users in FILE, the log beside it (<name>.lab.log), instead of in your "
+        "data folder: a second lab beside the first",
+    )
     p.add_argument("--notebook-dir", metavar="DIR", help="serve DIR instead of the course's notebooks/")
     p.set_defaults(func=run)
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def run(args: argparse.Namespace) -> int:
-    from ..labserver import LabError, LabServer, default_state_path, find_notebook_dir, move_aside
+    from ..labserver import LabError, LabInterrupted, LabServer, default_state_path, find_notebook_dir, lab_log_path
+    from ..lifetime import StopSignals
     from . import CliError
 
     try:
@@ -46,45 +49,58 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     if not notebook_dir.is_dir():
         raise CliError(f"--notebook-dir {notebook_dir}: no such folder")
+    if args.aws and args.state:
+        raise CliError("--state is the sandbox's state, and --aws starts no sandbox: use one or the other")
 
-    state = None
-    if not args.aws:
-        state = default_state_path()
-        if args.fresh:
-            moved = move_aside(state)
-            if moved is not None:
-                _say(f"Starting with an empty sandbox; the previous state is kept as {moved}")
-
-    lab = LabServer(notebook_dir, port=args.port, open_browser=not args.no_browser, aws=args.aws, state_path=state)
-    # Ctrl-C and SIGTERM stop the lab, even when started with SIGINT ignored (e.g. `make lab &` from a script)
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGINT, _terminate)
-    try:
+    state = None if args.aws else Path(args.state).resolve() if args.state else default_state_path()
+    lab = LabServer(
+        notebook_dir,
+        port=args.port,
+        open_browser=not args.no_browser,
+        aws=args.aws,
+        state_path=state,
+        fresh=args.fresh,
+        log_path=lab_log_path(state if args.state else None),
+    )
+    # Ctrl-C, SIGTERM and SIGHUP (the terminal closed) stop the lab, even when started with SIGINT ignored (e.g.
+    # `make lab &` from a script); one more while it stops kills what is left at once, it never cuts the stop short.
+    with StopSignals(on_request=lab.request_stop, on_hurry=lab.hurry):
         try:
-            lab.start()
-        except LabError as exc:
-            raise CliError(str(exc)) from exc
-        if args.aws:
-            _say("Target: real AWS (no sandbox). Kernels get COGNITO_MFA_KIT_TARGET=aws; calls may cost money.")
-        else:
-            _say(f"Cognito sandbox: {lab.sandbox_url} (state kept in {state})")
-        _say(f"JupyterLab: {lab.notebook_dir} (log: {lab.log_path})")
-        _say("Open this URL in your browser:")
-        print(lab.url, flush=True)
-        _say("Ctrl-C stops JupyterLab and the sandbox.")
-        gone = lab.wait()
-        raise CliError(f"{gone.name} stopped unexpectedly (exit code {gone.proc.returncode}); see {lab.log_path}")
-    except KeyboardInterrupt:
-        _say("Stopping JupyterLab and the sandbox...")
-        return 0
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
-        try:
-            lab.stop()
+            try:
+                lab.start()
+            except LabInterrupted:
+                _say("Stopping JupyterLab and the sandbox...")
+                return 0
+            except LabError as exc:
+                raise CliError(str(exc)) from exc
+            if lab.moved_state is not None:
+                _say(f"Starting with an empty sandbox; the previous state is kept as {lab.moved_state}")
+            if args.aws:
+                _say("Target: real AWS (no sandbox). Kernels get COGNITO_MFA_KIT_TARGET=aws; calls may cost money.")
+            else:
+                _say(f"Cognito sandbox: {lab.sandbox_url} (state kept in {state})")
+            _say(f"JupyterLab: {lab.notebook_dir} (log: {lab.log_path})")
+            _say("Open this URL in your browser:")
+            _print(lab.url or "")
+            _say("Ctrl-C stops JupyterLab and the sandbox.")
+            gone = lab.wait()
+            if gone is None:
+                _say("Stopping JupyterLab and the sandbox...")
+                return 0
+            raise CliError(f"{gone.name} stopped unexpectedly (exit code {gone.proc.returncode}); see {lab.log_path}")
         finally:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            signal.signal(signal.SIGTERM, previous)
+            lab.stop()
+
+
+def _print(text: str) -> None:
+    try:
+        print(text, flush=True)
+    except OSError:  # the terminal is gone (SIGHUP): the lab still stops cleanly
+        pass
 
 
 def _say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except OSError:
+        pass

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 import tempfile
-import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..sandbox.statelock import StateLock
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -131,6 +132,7 @@ def export(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.action == "export":
         return export(args)
+    from ..lifetime import StopSignals
     from ..sandbox import Sandbox
     from ..sandbox.faults import Faults, install
     from . import CliError
@@ -141,46 +143,79 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     check_exposure(args.host, require_credentials=args.require_credentials, insecure_open=args.insecure_open)
-    try:
-        sandbox = Sandbox.start(args.host, args.port, state_path=args.state,
-                                require_credentials=args.require_credentials, legacy_json=args.import_json)
-    except OSError as exc:
-        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from exc
-    except ValueError as exc:  # a corrupt or foreign state file
-        raise CliError(str(exc)) from exc
-    if faults.active:
-        install(sandbox.server.app, faults)
-    print(sandbox.endpoint_url, flush=True)
-    if sandbox.store is not None and sandbox.store.imported_from is not None:
-        print(f"Imported the JSON state file of an earlier version into the SQLite store {sandbox.store.path} (the "
-              f"JSON is kept as {sandbox.store.imported_from}).", file=sys.stderr, flush=True)
-    if sandbox.trainer is not None:
-        path = write_trainer_credentials(sandbox.trainer, args.credentials_file, args.state)
-        print(path, flush=True)
-        print(
-            f"Credentials required. The trainer's key (profile {TRAINER_PROFILE}, may do anything) is in {path}: "
-            f"AWS_SHARED_CREDENTIALS_FILE={path} aws --profile {TRAINER_PROFILE} --region us-east-1 "
-            f"--endpoint-url {sandbox.endpoint_url} cognito-idp list-user-pools --max-results 10",
-            file=sys.stderr, flush=True,
-        )
-    if args.insecure_open:
-        print(f"WARNING: listening on {args.host} with NO credential check: anyone who can reach this port can read "
-              "every pool, reset any password and move every clock. Use --require-credentials for a class.",
-              file=sys.stderr, flush=True)
-    if faults.active:
-        print(faults.describe(), file=sys.stderr, flush=True)
-    print(
-        f"Cognito sandbox ready. boto3: endpoint_url={sandbox.endpoint_url!r}; "
-        f"AWS CLI: --endpoint-url {sandbox.endpoint_url}. Ctrl-C stops it.",
-        file=sys.stderr,
-        flush=True,
-    )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
+    # Ctrl-C, SIGTERM and SIGHUP (terminal closed) stop it; a second one while stopping exits at once (every change
+    # is already in the store, written per change, so nothing acknowledged is lost). The OS drops the state lock.
+    with StopSignals(on_hurry=lambda: os._exit(1)) as signals:
+        lock = _lock_state(args.state if args.state != ":memory:" else None)
+        try:
+            try:
+                sandbox = Sandbox.start(args.host, args.port, state_path=args.state,
+                                        require_credentials=args.require_credentials, legacy_json=args.import_json)
+            except OSError as exc:
+                raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from exc
+            except ValueError as exc:  # a corrupt or foreign state file
+                raise CliError(str(exc)) from exc
+            try:
+                if faults.active:
+                    install(sandbox.server.app, faults)
+                print(sandbox.endpoint_url, flush=True)
+                if sandbox.trainer is not None:
+                    path = write_trainer_credentials(sandbox.trainer, args.credentials_file, args.state)
+                    print(path, flush=True)
+                    _say(f"Credentials required. The trainer's key (profile {TRAINER_PROFILE}, may do anything) is in "
+                         f"{path}: AWS_SHARED_CREDENTIALS_FILE={path} aws --profile {TRAINER_PROFILE} --region "
+                         f"us-east-1 --endpoint-url {sandbox.endpoint_url} cognito-idp list-user-pools "
+                         "--max-results 10")
+                if sandbox.store is not None and sandbox.store.imported_from is not None:
+                    _say(f"Imported the JSON state file of an earlier version into the SQLite store "
+                         f"{sandbox.store.path} (the JSON is kept as {sandbox.store.imported_from}).")
+                if args.insecure_open:
+                    _say(f"WARNING: listening on {args.host} with NO credential check: anyone who can reach this port "
+                         "can read every pool, reset any password and move every clock. Use --require-credentials "
+                         "for a class.")
+                if faults.active:
+                    _say(faults.describe())
+                _say(
+                    f"Cognito sandbox ready. boto3: endpoint_url={sandbox.endpoint_url!r}; "
+                    f"AWS CLI: --endpoint-url {sandbox.endpoint_url}. Ctrl-C stops it."
+                )
+                signals.sleep_until_requested()
+            finally:
+                sandbox.stop()
+        finally:
+            if lock is not None:
+                lock.release()
     return 0
+
+
+def _lock_state(state: str | None) -> StateLock | None:
+    """Hold the state's lock for as long as this sandbox runs: one sandbox (or lab) per state file."""
+    from ..sandbox.statelock import StateLock, StateLocked
+    from . import CliError
+
+    if state is None:
+        return None
+    lock = StateLock(state)
+    if not lock.supported:
+        _say(f"Note: state locking is not supported here; don't run two sandboxes on {state} at once.")
+        return None
+    try:
+        lock.acquire()
+    except StateLocked as exc:
+        raise CliError(str(exc)) from exc
+    except OSError as exc:
+        folder = lock.lock_file.parent
+        if not folder.is_dir():
+            raise CliError(f"--state {state}: the folder {folder} does not exist; create it first") from exc
+        raise CliError(f"--state {state}: cannot create its lock file {lock.lock_file}: {exc.strerror or exc}") from exc
+    if lock.took_over is not None:
+        _say(f"Took over {lock.lock_file}, left behind by {lock.took_over.describe()}.")
+    return lock
+
+
+def _say(text: str) -> None:
+    """A line on stderr; a closed terminal (SIGHUP) must not stop the shutdown."""
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except OSError:
+        pass

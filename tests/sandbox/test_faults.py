@@ -12,6 +12,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from cognito_mfa_kit.lifetime import child_command
 from cognito_mfa_kit.quotas import OPERATION_CATEGORY
 from cognito_mfa_kit.sandbox import Sandbox
 from cognito_mfa_kit.sandbox import faults as faults_module
@@ -121,7 +122,7 @@ def test_over_http_boto3_sees_too_many_requests_and_state_is_untouched(box: Sand
 
 def _start_cli_sandbox(*flags: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cognito_mfa_kit", "sandbox", *flags],
+        child_command("cognito_mfa_kit", "sandbox", *flags),  # ends with this test process, however it ends
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert proc.stdout is not None
