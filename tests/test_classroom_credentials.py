@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from cognito_mfa_kit.classroom_sheet import read_sheet
+from cognito_mfa_kit.lifetime import child_command
 
 REGION = "us-east-1"
 
@@ -21,7 +22,7 @@ REGION = "us-east-1"
 def shared_sandbox(tmp_path: Path):
     """`cognito-mfa-kit sandbox --require-credentials` as a child: (url, environment signing as the trainer)."""
     creds = tmp_path / "trainer.ini"
-    proc = subprocess.Popen([sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--port", "0",
+    proc = subprocess.Popen([*child_command("cognito_mfa_kit", "sandbox", "--port", "0"),
                              "--require-credentials", "--credentials-file", str(creds)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None

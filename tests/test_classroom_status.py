@@ -21,6 +21,7 @@ from botocore.stub import Stubber
 
 from cognito_mfa_kit import classroom_status
 from cognito_mfa_kit.classroom_sheet import Trainee, read_sheet
+from cognito_mfa_kit.lifetime import child_command
 from cognito_mfa_kit.ratelimit import QuotaCaller, RateLimiter
 
 REGION = "us-east-1"
@@ -30,7 +31,7 @@ NEW_PASSWORD = "Trainee-Chosen-9!"
 @pytest.fixture()
 def class_sandbox(tmp_path: Path):
     creds = tmp_path / "trainer.ini"
-    proc = subprocess.Popen([sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--port", "0",
+    proc = subprocess.Popen([*child_command("cognito_mfa_kit", "sandbox", "--port", "0"),
                              "--require-credentials", "--credentials-file", str(creds)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None

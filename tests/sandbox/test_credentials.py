@@ -26,6 +26,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from cognito_mfa_kit.connect import SandboxRefused, connect
+from cognito_mfa_kit.lifetime import child_command
 from cognito_mfa_kit.sandbox import Sandbox
 
 REGION = "us-east-1"
@@ -294,8 +295,8 @@ def test_the_kit_signs_its_control_calls_with_the_labs_credentials(box, trainer,
 def cli_sandbox(tmp_path):
     """`cognito-mfa-kit sandbox --require-credentials` as a child process: (url, credentials path)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--port", "0", "--require-credentials",
-         "--credentials-file", str(tmp_path / "trainer.ini")],
+        child_command("cognito_mfa_kit", "sandbox", "--port", "0", "--require-credentials",
+                      "--credentials-file", str(tmp_path / "trainer.ini")),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     url, path = proc.stdout.readline().strip(), proc.stdout.readline().strip()
@@ -328,7 +329,7 @@ def test_listening_beyond_loopback_needs_credentials_or_says_it_is_open(tmp_path
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2
     assert "--require-credentials" in refused.stderr and "--insecure-open" in refused.stderr
-    proc = subprocess.Popen([sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--host", "0.0.0.0", "--port", "0",
+    proc = subprocess.Popen([*child_command("cognito_mfa_kit", "sandbox", "--host", "0.0.0.0", "--port", "0"),
                              "--insecure-open"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stderr is not None

@@ -27,6 +27,7 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from cognito_mfa_kit.lifetime import child_command
 from cognito_mfa_kit.sandbox import store as store_mod
 from cognito_mfa_kit.sandbox.store import APPLICATION_ID, SCHEMA_VERSION, Store
 
@@ -59,7 +60,7 @@ class Running:
 
 
 def _command(path: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--state", str(path), "--port", "0", *extra]
+    return child_command("cognito_mfa_kit", "sandbox", "--state", str(path), "--port", "0", *extra)
 
 
 def _first_line(proc: subprocess.Popen[str], timeout: float) -> str:
