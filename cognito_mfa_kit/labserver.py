@@ -224,12 +224,16 @@ def write_settings_overrides(folder: str | os.PathLike[str]) -> Path:
 
 
 def kernel_env(
-    base: dict[str, str] | None = None, *, sandbox_url: str | None = None, aws: bool = False
+    base: dict[str, str] | None = None, *, sandbox_url: str | None = None, aws: bool = False,
+    profile: str | None = None,
 ) -> dict[str, str]:
-    """The JupyterLab server's environment (its kernels inherit it): the sandbox URL, or the AWS target."""
+    """The JupyterLab server's environment (its kernels inherit it): the sandbox URL, or the AWS target; and the AWS
+    profile the kernels sign with (a trainee's own key, on a class's sandbox)."""
     env = dict(os.environ if base is None else base)
     env.pop(ENV_URL, None)
     env.pop(ENV_TARGET, None)
+    if profile:
+        env["AWS_PROFILE"] = profile
     if aws:
         env[ENV_TARGET] = "aws"
     elif sandbox_url:
@@ -347,12 +351,14 @@ class LabServer:
         start_timeout: float = 90.0,
         open_notebook: str | None = START_NOTEBOOK,
         cull_idle_after: float = CULL_IDLE_AFTER,
+        sandbox_url: str | None = None,
+        profile: str | None = None,
     ) -> None:
         self.notebook_dir = Path(notebook_dir).resolve()
         self.port = port
         self.open_browser = open_browser
         self.aws = aws
-        self.state_path = Path(state_path) if state_path is not None and not aws else None
+        self.state_path = Path(state_path) if state_path is not None and not aws and not sandbox_url else None
         self.fresh = fresh
         self.log_path = Path(log_path) if log_path is not None else data_dir() / LOG_FILE
         self.base_env = dict(os.environ if env is None else env)
@@ -360,7 +366,10 @@ class LabServer:
         self.open_notebook = open_notebook
         self.cull_idle_after = cull_idle_after
         self.token = secrets.token_hex(24)
-        self.sandbox_url: str | None = None
+        #: given: a running sandbox (a class's) the kernels use instead of starting one
+        self.shared_sandbox = sandbox_url.rstrip("/") if sandbox_url else None
+        self.profile = profile
+        self.sandbox_url: str | None = self.shared_sandbox
         self.url: str | None = None
         self.server_info: dict[str, Any] = {}
         self.sandbox: Child | None = None
@@ -390,7 +399,7 @@ class LabServer:
             self._log = open(self.log_path, "wb")  # the last run only
             # beside the log, which this lab holds: rewritten at each start, never shared with a running lab
             self._settings_dir = write_settings_overrides(self.log_path.with_name(f"{self.log_path.stem}.settings"))
-            if not self.aws:
+            if not self.aws and self.shared_sandbox is None:
                 self._start_sandbox()
             self._start_jupyter()
         except BaseException:
@@ -477,7 +486,8 @@ class LabServer:
         assert self._log is not None
         self._interrupted()
         offset = self._log.tell()
-        env = jupyter_env(kernel_env(self.base_env, sandbox_url=self.sandbox_url, aws=self.aws), token=self.token)
+        env = jupyter_env(kernel_env(self.base_env, sandbox_url=self.sandbox_url, aws=self.aws, profile=self.profile),
+                          token=self.token)
         env.setdefault("JUPYTER_RUNTIME_DIR", jupyter_runtime_dir())
         opens = self.open_notebook
         if opens is not None and not (self.notebook_dir / opens).is_file():

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import signal
 import sqlite3
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
 import psutil
-from lab_helpers import environ_of, kernel_process, sandbox_client, state_file, still_running
+from lab_helpers import environ_of, kernel_process, sandbox_client, sandbox_command, state_file, still_running
 
 from cognito_mfa_kit.connect import ENV_URL
 from cognito_mfa_kit.labserver import ENV_TARGET, START_NOTEBOOK, LabServer
@@ -166,3 +168,39 @@ def test_an_idle_kernel_is_culled(tmp_path: Path, lab_env) -> None:
             time.sleep(0.5)
         assert kernels() == [], "the idle kernel was not culled"
     assert "Culling kernel" in (tmp_path / "lab.log").read_text()
+
+
+def test_a_lab_on_the_class_sandbox_signs_its_kernels_with_the_trainees_profile(run_lab, lab_env, tmp_path) -> None:
+    creds = tmp_path / "class.ini"
+    shared = subprocess.Popen(sandbox_command("--port", "0", "--require-credentials", "--credentials-file",
+                                              str(creds)), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert shared.stdout is not None
+        url = shared.stdout.readline().strip()
+        shared.stdout.readline()
+        trainer = creds.read_text().split()
+        key, secret = trainer[trainer.index("aws_access_key_id") + 2], trainer[trainer.index("aws_secret_access_key")
+                                                                              + 2]
+        creds.write_text(creds.read_text() + "[cmk-trainee]\n" + f"aws_access_key_id = {key}\n"
+                         f"aws_secret_access_key = {secret}\n" + "[wrong]\naws_access_key_id = AKIAWRONGWRONGWRONG0\n"
+                         "aws_secret_access_key = nope\n")
+        lab_env.update(AWS_SHARED_CREDENTIALS_FILE=str(creds), AWS_CONFIG_FILE=os.devnull,
+                       AWS_DEFAULT_REGION="us-east-1")
+        refused = run_lab("--sandbox-url", url, "--profile", "wrong")
+        assert refused.proc.wait(120) == 2
+        said = refused.output()
+        assert "UnrecognizedClientException" in said and "Traceback" not in said
+
+        run = run_lab("--sandbox-url", url, "--profile", "cmk-trainee")
+        run.wait_for_url()
+        assert run.sandbox_url == url
+        assert "kernels sign as profile cmk-trainee" in "\n".join(run.lines)
+        assert not any("sandbox" in " ".join(p.cmdline()) for p in run.process_tree())  # it started none
+        status, kernel = run.api("/api/kernels", method="POST")
+        assert status == 201
+        env = kernel_process(run, kernel["id"]).environ()
+        assert env.get(ENV_URL) == url and env.get("AWS_PROFILE") == "cmk-trainee"
+        assert run.stop(signal.SIGTERM) == 0, run.output()
+    finally:
+        shared.terminate()
+        shared.wait(timeout=15)

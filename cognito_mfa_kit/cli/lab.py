@@ -35,6 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "data folder: a second lab beside the first",
     )
     p.add_argument("--notebook-dir", metavar="DIR", help="serve DIR instead of the course's notebooks/")
+    p.add_argument("--sandbox-url", metavar="URL",
+                   help="use a running sandbox (the class's, e.g. http://<trainer-ip>:4599) instead of starting one")
+    p.add_argument("--profile", metavar="NAME",
+                   help="the AWS profile the kernels sign with (on a class's sandbox: your own key from the sheet, "
+                        "set up with `aws configure --profile NAME`)")
     p.set_defaults(func=run)
 
 
@@ -51,8 +56,13 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--notebook-dir {notebook_dir}: no such folder")
     if args.aws and args.state:
         raise CliError("--state is the sandbox's state, and --aws starts no sandbox: use one or the other")
+    if args.sandbox_url and (args.aws or args.state or args.fresh):
+        raise CliError("--sandbox-url uses a running sandbox: it takes no --aws, --state or --fresh")
+    if args.sandbox_url:
+        _check_shared(args.sandbox_url, args.profile)
 
-    state = None if args.aws else Path(args.state).resolve() if args.state else default_state_path()
+    state = None if args.aws or args.sandbox_url else Path(args.state).resolve() if args.state else \
+        default_state_path()
     lab = LabServer(
         notebook_dir,
         port=args.port,
@@ -61,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         state_path=state,
         fresh=args.fresh,
         log_path=lab_log_path(state if args.state else None),
+        sandbox_url=args.sandbox_url,
+        profile=args.profile,
     )
     # Ctrl-C, SIGTERM and SIGHUP (the terminal closed) stop the lab, even when started with SIGINT ignored (e.g.
     # `make lab &` from a script); one more while it stops kills what is left at once, it never cuts the stop short.
@@ -77,6 +89,9 @@ def run(args: argparse.Namespace) -> int:
                 _say(f"Starting with an empty sandbox; the previous state is kept as {lab.moved_state}")
             if args.aws:
                 _say("Target: real AWS (no sandbox). Kernels get COGNITO_MFA_KIT_TARGET=aws; calls may cost money.")
+            elif args.sandbox_url:
+                signs = f", kernels sign as profile {args.profile}" if args.profile else ""
+                _say(f"Cognito sandbox: {lab.sandbox_url} (a running one{signs})")
             else:
                 _say(f"Cognito sandbox: {lab.sandbox_url} (state kept in {state})")
             _say(f"JupyterLab: {lab.notebook_dir} (log: {lab.log_path})")
@@ -90,6 +105,27 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"{gone.name} stopped unexpectedly (exit code {gone.proc.returncode}); see {lab.log_path}")
         finally:
             lab.stop()
+
+
+def _check_shared(url: str, profile: str | None) -> None:
+    """A running sandbox must answer, and one that checks who calls needs a key: say so before JupyterLab starts."""
+    from ..connect import ConnectError, connect
+    from . import CliError
+
+    try:
+        lab = connect(endpoint_url=url, profile=profile)
+    except ConnectError as exc:
+        raise CliError(str(exc)) from exc
+    if not lab.is_sandbox:
+        raise CliError(f"--sandbox-url {url}: no sandbox answers there (cognito-mfa-kit sandbox prints its URL)")
+    try:
+        if lab.requires_credentials:
+            who = lab.whoami()  # a wrong key is refused here, before JupyterLab starts
+            _say(f"The sandbox checks who calls: the kernels sign as {who.get('kind')} {who.get('name', '')}.")
+    except ConnectError as exc:
+        raise CliError(f"--sandbox-url {url}: {exc}") from exc
+    finally:
+        lab.close()
 
 
 def _print(text: str) -> None:
