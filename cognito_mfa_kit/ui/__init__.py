@@ -26,6 +26,9 @@ _EXPORTS = {
     "StatusLine": "feedback",
     "Action": "feedback",
     "Ticker": "ticker",
+    "Quiz": "exercises",
+    "Task": "exercises",
+    "RestartNote": "restart",
 }
 
 __all__ = sorted(_EXPORTS)

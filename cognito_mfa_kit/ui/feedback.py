@@ -61,7 +61,7 @@ class StatusLine(widgets.HTML):
 
     def ok(self, text: str) -> None:
         self.explanation = None
-        self._show("ok", "✔ " + text)
+        self._show("ok", text)
 
     def info(self, text: str) -> None:
         self._show("info", text)
@@ -72,13 +72,13 @@ class StatusLine(widgets.HTML):
     def refuse(self, text: str) -> None:
         """An input was refused before any call (nothing changed)."""
         self.explanation = None
-        self._show("refused", "✋ " + text)
+        self._show("refused", text)
 
     def error(self, exc: BaseException) -> Explanation:
         """Show ``exc`` explained by the catalogue; returns the explanation."""
         explanation = explain(exc)
         self.explanation = explanation
-        text = f"✘ {explanation.title}" + (f" ({explanation.code})" if explanation.code else "")
+        text = f"Failed: {explanation.title}" + (f" ({explanation.code})" if explanation.code else "")
         self._show("error", text, f"<div style='color:{_COLOURS['error']}'>{explanation_html(explanation)}</div>")
         return explanation
 

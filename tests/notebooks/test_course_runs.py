@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-
-from cognito_mfa_kit.course import HEADLESS_ENV
-from cognito_mfa_kit.sandbox import ENV_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -85,18 +82,8 @@ def leaks(nb: Any, passwords: set[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_headless_and_shows_no_secret(path: Path, sandbox: Any, monkeypatch: pytest.MonkeyPatch,
-                                                    tmp_path: Path) -> None:
-    monkeypatch.setenv(ENV_URL, sandbox.endpoint_url)
-    monkeypatch.setenv(HEADLESS_ENV, "1")
-    nb = nbformat.read(path, as_version=4)
-    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "committed with outputs"
-    client = NotebookClient(nb, timeout=180, kernel_name="python3", store_widget_state=True,
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute()  # raises CellExecutionError at the first failing cell (course.expect fails loudly too)
-    saved = tmp_path / path.name
-    nbformat.write(nb, saved)
-    nb = nbformat.read(saved, as_version=4)
+def test_notebook_runs_headless_and_shows_no_secret(path: Path, executed: Callable[[Path], Any]) -> None:
+    nb = executed(path)  # raises CellExecutionError at the first failing cell (course.expect fails loudly too)
 
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.get("execution_count") for c in code_cells), "a cell did not run"
