@@ -81,6 +81,21 @@ def create_user(
     NEW_PASSWORD_REQUIRED). Existing user: kept as is (MFA, devices) and only AdminSetUserPassword brings the
     password in line. ``phone`` (E.164) and ``email`` are stored as verified attributes.
     """
+    return _create_or_update(lab, pool, username, password, email=email, phone=phone, permanent=permanent)
+
+
+def _create_or_update(
+    lab: Lab,
+    pool: TeachingPool,
+    username: str,
+    password: str | None,
+    *,
+    email: str | None,
+    phone: str | None,
+    permanent: bool,
+    exists: bool | None = None,
+) -> TrainingUser:
+    """:func:`create_user`; ``exists`` when the caller already knows (None: ask with :func:`user_exists`)."""
     username = check_username(username)
     password = check_password(password) if password is not None else generate_password()
     attributes = []
@@ -92,7 +107,7 @@ def create_user(
             {"Name": "phone_number_verified", "Value": "true"},
         ]
     client = lab.client
-    created = not user_exists(lab, pool, username)
+    created = not (user_exists(lab, pool, username) if exists is None else exists)
     if created:
         request = {
             "UserPoolId": pool.pool_id,
@@ -153,9 +168,14 @@ def recreate_user(
     username = check_username(username)
     if password is not None:
         password = check_password(password)
+    if email is not None:
+        check_email(email)  # every input checked before the delete: a refused one changes nothing
+    if phone is not None:
+        check_phone(phone)
     if user_exists(lab, pool, username):
         delete_user(lab, pool, username)
-    return create_user(lab, pool, username, password, email=email, phone=phone, permanent=permanent)
+    return _create_or_update(lab, pool, username, password, email=email, phone=phone, permanent=permanent,
+                             exists=False)
 
 
 def _status(response: dict, user_status: str | None) -> MfaStatus:
