@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -119,6 +119,10 @@ def _forms(value: Any) -> set[str]:
     return {f for f in forms if f}
 
 
+def _constant(text: str) -> Callable[[re.Match[str]], str]:
+    return lambda _match: text
+
+
 def mask_message(message: str, values: Iterable[Any] = ()) -> str:
     """``message`` with every one of ``values`` masked wherever it appears (a short value: as a whole word),
     then every value quoted next to a sensitive parameter name (:func:`redact_message`)."""
@@ -129,8 +133,8 @@ def mask_message(message: str, values: Iterable[Any] = ()) -> str:
         replacement = str(mask_value(form)) if len(form) > 1 else "*"
         if len(form) >= _ANYWHERE:
             message = message.replace(form, replacement)
-        else:
-            message = re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", lambda _m, r=replacement: r, message)
+        else:  # a function as the replacement: the mask is taken as it is, not as a regex template
+            message = re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", _constant(replacement), message)
     return redact_message(message)
 
 

@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
             problems += 1
             print(f"  {result.problem}")
         else:
-            print(f"  skew             {signed_seconds(result.skew, 1)} (±{0.5 + result.round_trip / 2:.1f} s), "
+            margin = 0.5 + (result.round_trip or 0.0) / 2  # the Date header's 1 s resolution, and half the trip
+            print(f"  skew             {signed_seconds(result.skew, 1)} (±{margin:.1f} s), "
                   f"via {result.endpoint}")
             print(f"  {doctor.explain_skew(result.skew)}")
     else:

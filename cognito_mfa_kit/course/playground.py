@@ -19,6 +19,8 @@ from .lessons import fresh_user, outcome
 if TYPE_CHECKING:
     from ..connect import Lab
     from ..flows import TeachingPool, TrainingUser
+    from ..flows.auth import Api
+    from ..flows.signin import Method
 
 __all__ = [
     "PLAYGROUND_COLUMNS", "PLAYGROUND_DEFAULT_FLOWS", "PLAYGROUND_FLOWS", "PLAYGROUND_USERS", "Playground",
@@ -46,7 +48,7 @@ PLAYGROUND_USERS: dict[str, tuple[bool, bool, bool, bool, bool, bool]] = {
     "TOTP + SMS, TOTP preferred": (True, True, True, True, False, True),
 }
 #: Auth flows tried for every cell: label → (api, method) of ``flows.sign_in``.
-PLAYGROUND_FLOWS: dict[str, tuple[str, str]] = {
+PLAYGROUND_FLOWS: dict[str, tuple[Api, Method]] = {
     "ADMIN_USER_PASSWORD_AUTH": ("admin", "password"),
     "USER_PASSWORD_AUTH": ("client", "password"),
     "USER_SRP_AUTH": ("client", "srp"),

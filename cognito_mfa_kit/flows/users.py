@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -109,7 +109,7 @@ def _create_or_update(
     client = lab.client
     created = not (user_exists(lab, pool, username) if exists is None else exists)
     if created:
-        request = {
+        request: dict[str, Any] = {
             "UserPoolId": pool.pool_id,
             "Username": username,
             "TemporaryPassword": password,
