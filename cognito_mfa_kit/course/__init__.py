@@ -36,6 +36,7 @@ from .lessons import (
     masked_key_uri,
     next_code,
     outcome,
+    pool_table,
     sessions,
     skewed,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "PLAYGROUND_USERS", "QUIZZES", "CheckResult", "Expected", "Markdown", "Playground", "call_html", "calls",
     "challenge_line", "check_mfa_status", "check_next_sign_in", "check_pool", "claims", "demo_authenticator",
     "enrolled_user", "expect", "federated_provider", "follow", "fresh_user", "headless", "install_name_error_hint",
-    "live_answer", "masked_key_uri", "next_code", "outcome", "playground", "quiz", "sessions", "skewed", "task",
+    "live_answer", "masked_key_uri", "next_code", "outcome", "playground", "pool_table", "quiz", "sessions", "skewed",
+    "task",
     "unfollow",
 ]

@@ -29,6 +29,8 @@ __all__ = ["Markdown", "call_html", "calls", "follow", "unfollow", "expecting", 
 
 #: A cell's first calls shown whole; the others (except failures) by their headline, a click away.
 SHOWN_CALLS = 2
+#: Headlines shown after those; further calls (a listing that describes every pool...) fold into one line.
+SHOWN_HEADLINES = 6
 
 
 class Markdown(str):
@@ -119,8 +121,8 @@ def _call_line(call: Call, index: int, *, expected: bool) -> str:
 class _Calls:
     """Calls rendered for a notebook (HTML, with a plain-text fallback): ``(number, call, expected)``.
 
-    The first :data:`SHOWN_CALLS` calls are shown whole; later ones by their headline (a click opens one), except a
-    failure, which is always shown whole.
+    The first :data:`SHOWN_CALLS` calls are shown whole; the next :data:`SHOWN_HEADLINES` by their headline (a click
+    opens one); any further ones fold into a single "N more calls" line. A failure is always shown whole.
     """
 
     items: list[tuple[int, Call, bool]] = field(default_factory=list)
@@ -128,10 +130,20 @@ class _Calls:
     def _repr_html_(self) -> str:
         if not self.items:
             return "<small>(no calls)</small>"
-        page = []
+        page: list[str] = []
+        folded: list[str] = []
         for n, (i, call, expected) in enumerate(self.items):
-            whole = n < SHOWN_CALLS or not call.ok
-            page.append(call_html(call, i, expected=expected) if whole else _call_line(call, i, expected=expected))
+            if n < SHOWN_CALLS or not call.ok:
+                page.append(call_html(call, i, expected=expected))
+            elif n < SHOWN_CALLS + SHOWN_HEADLINES:
+                page.append(_call_line(call, i, expected=expected))
+            else:
+                folded.append(_call_line(call, i, expected=expected))
+                if n == len(self.items) - 1 or not self.items[n + 1][1].ok:  # close the fold before a failure
+                    page.append(f"<details class='cmk-more-calls'><summary style='cursor:pointer'><small>... "
+                                f"{len(folded)} more call{'s' if len(folded) != 1 else ''} (click to show them)"
+                                f"</small></summary>{''.join(folded)}</details>")
+                    folded = []
         return "".join(page)
 
     def __repr__(self) -> str:

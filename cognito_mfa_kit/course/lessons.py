@@ -7,11 +7,13 @@
 - :func:`outcome`, :func:`challenge_line`, :func:`claims` say what a sign-in step returned, in a few words.
 - :func:`demo_authenticator`, :func:`masked_key_uri`, :func:`skewed`: authenticators for notebooks 00 and 06.
 - :func:`federated_provider` adds (or finds) an OIDC identity provider (notebook 06).
+- :func:`pool_table` lists the kit's pools briefly (notebook 08; a shared server may hold hundreds).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..journal import mask_value
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEMO_SECRET", "challenge_line", "claims", "demo_authenticator", "enrolled_user", "federated_provider",
-    "fresh_user", "masked_key_uri", "next_code", "outcome", "sessions", "skewed",
+    "fresh_user", "masked_key_uri", "next_code", "outcome", "pool_table", "sessions", "skewed",
 ]
 
 
@@ -228,3 +230,15 @@ def federated_provider(lab: Lab, pool: TeachingPool, name: str = "ExampleOIDC") 
         },
         AttributeMapping={"email": "email"},
     )["IdentityProvider"]
+
+
+# --------------------------------------------------------------------------- the kit's pools (notebook 08)
+
+def pool_table(pools: Sequence[Any], limit: int = 8) -> Markdown:
+    """The kit's pools (``flows.find_kit_pools``) as a short table: name, id, run id; past ``limit``, a count."""
+    rows = ["| pool | id | run id |", "|---|---|---|"]
+    rows += [f"| `{p.name}` | `{p.pool_id}` | `{p.run_id}` |" for p in pools[:limit]]
+    more = len(pools) - limit
+    tail = f"\n\n... and {more} more." if more > 0 else ""
+    return Markdown(f"{len(pools)} pool{'s' if len(pools) != 1 else ''} named `cmk-...` and tagged by the kit:\n\n"
+                    + "\n".join(rows) + tail)

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ParamValidationError
 
 from cognito_mfa_kit import course, flows
-from cognito_mfa_kit.course.display import SHOWN_CALLS, _Calls, _is_expected, expecting
+from cognito_mfa_kit.course.display import SHOWN_CALLS, SHOWN_HEADLINES, _Calls, _is_expected, expecting
 from cognito_mfa_kit.journal import Call, CallError
 from cognito_mfa_kit.rendering import FOLD_LINES
 
@@ -84,3 +84,21 @@ def test_the_call_text_and_html_mask_a_password_botocore_quotes(lab, name) -> No
     shown = _Calls([(1, call, False)])
     assert "98765432" not in shown._repr_html_() and "98765432" not in repr(shown)
     assert "98765432" not in course.calls(lab, last=1)._repr_html_()
+
+
+def test_a_cell_with_very_many_calls_folds_them_into_one_line() -> None:
+    """find_kit_pools on a shared server describes every pool: past the headlines, one "N more calls" line."""
+    ok = [Call(operation="DescribeUserPool", request={"UserPoolId": f"us-east-1_{i}"}, response={}) for i in range(40)]
+    page = _Calls([(i + 1, c, False) for i, c in enumerate(ok)])._repr_html_()
+    more = 40 - SHOWN_CALLS - SHOWN_HEADLINES
+    assert page.count("<details class='cmk-more-calls'>") == 1 and f"... {more} more calls (click to show them)" in page
+    assert page.count("class='cmk-call-line'") == SHOWN_HEADLINES + more  # every call is still there, folded
+
+
+def test_pool_table_is_short_however_many_pools() -> None:
+    from cognito_mfa_kit.cleanup import KitPool
+
+    pools = [KitPool(pool_id=f"us-east-1_{i}", name=f"cmk-p{i}", run_id="course") for i in range(30)]
+    table = course.pool_table(pools)
+    assert table.startswith("30 pools named") and table.count("\n| `cmk-p") == 8 and table.endswith("... and 22 more.")
+    assert "and" not in course.pool_table(pools[:3]).split("|---|---|---|")[1]
