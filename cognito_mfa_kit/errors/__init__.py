@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..masking import redact_message
-from .catalogue import _API, CATALOGUE, GENERIC, Rule
+from .catalogue import API_PAGE, CATALOGUE, GENERIC, Rule
 
 __all__ = ["Explanation", "Rule", "CATALOGUE", "explain", "redact_message"]
 
@@ -170,7 +170,7 @@ def explain(error: Any, operation: str | None = None) -> Explanation:
         why = rule.why
     reference = rule.reference
     if reference is None and operation and re.fullmatch(r"[A-Za-z]+", operation):
-        reference = _API.format(operation)
+        reference = API_PAGE.format(operation)
     return Explanation(
         title=rule.title,
         what_happened=rule.what_happened,

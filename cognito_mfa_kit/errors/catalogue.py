@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["CATALOGUE", "GENERIC", "Rule", "SKEW"]
+__all__ = ["API_PAGE", "CATALOGUE", "GENERIC", "Rule", "SKEW"]
 
 _DEV = "https://docs.aws.amazon.com/cognito/latest/developerguide/"
-_API = "https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_{}.html"
+#: The API Reference page of an operation (``API_PAGE.format("VerifySoftwareToken")``).
+API_PAGE = "https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_{}.html"
 _TOTP_DOC = _DEV + "user-pool-settings-mfa-totp.html"
 _MFA_DOC = _DEV + "user-pool-settings-mfa.html"
 _FLOW_DOC = _DEV + "amazon-cognito-user-pools-authentication-flow.html"
@@ -182,13 +183,13 @@ CATALOGUE: tuple[Rule, ...] = (
        "or lacks the aws.cognito.signin.user.admin scope.",
        "Pass AuthenticationResult.AccessToken from a recent sign-in; refresh it with the refresh "
        "token or sign in again. In MFA_SETUP during sign-in, use Session instead of AccessToken.",
-       _API.format("AssociateSoftwareToken")),
+       API_PAGE.format("AssociateSoftwareToken")),
     _r("user-disabled", "NotAuthorizedException", r"User is disabled",
        "User disabled",
        "Cognito refuses to sign this user in.",
        "An administrator disabled the user (AdminDisableUser).",
        "Ask an administrator to enable the user (AdminEnableUser).",
-       _API.format("AdminEnableUser")),
+       API_PAGE.format("AdminEnableUser")),
     _r("secret-hash", "NotAuthorizedException",
        r"secret hash|configured for secret|SECRET_HASH",
        "Client secret hash missing or wrong",
@@ -208,7 +209,7 @@ CATALOGUE: tuple[Rule, ...] = (
        "Cognito rejected the UserCode before checking it against the secret.",
        "A TOTP code is exactly 6 digits (0-9); this one had other characters or another length.",
        "Send the 6 digits the app shows, without spaces or dashes.",
-       _API.format("VerifySoftwareToken")),
+       API_PAGE.format("VerifySoftwareToken")),
     _r("totp-not-verified", "InvalidParameterException",
        r"not set up software token|delivery config set to turn on SOFTWARE_TOKEN_MFA",
        "Authenticator not registered yet",
@@ -227,7 +228,7 @@ CATALOGUE: tuple[Rule, ...] = (
        "The pool MFA configuration was refused.",
        "With MFA ON or OPTIONAL at least one factor (TOTP, SMS or email) must stay enabled.",
        "Enable a factor (e.g. SoftwareTokenMfaConfiguration={'Enabled': True}) or set MFA OFF.",
-       _API.format("SetUserPoolMfaConfig")),
+       API_PAGE.format("SetUserPoolMfaConfig")),
     _r("sms-config-required", "InvalidParameterException",
        r"SMS configuration and Auto verification",
        "SMS configuration required",
@@ -236,7 +237,7 @@ CATALOGUE: tuple[Rule, ...] = (
        "(an SNS role) and phone_number auto-verification. This catches TOTP-only setups.",
        "Create the pool with MFA OFF, then call SetUserPoolMfaConfig with "
        "SoftwareTokenMfaConfiguration={'Enabled': True} and MfaConfiguration='ON' or 'OPTIONAL'.",
-       _API.format("CreateUserPool")),
+       API_PAGE.format("CreateUserPool")),
     _r("auth-flow-not-enabled", "InvalidParameterException",
        r"flow not enabled|flow is not enabled|not enabled for this client",
        "Sign-in flow not allowed for this app client",
@@ -311,7 +312,7 @@ CATALOGUE: tuple[Rule, ...] = (
        "The ProviderName is not one of the pool's identity providers: it was never created "
        "(CreateIdentityProvider), was deleted, or is spelt differently (names are case-sensitive).",
        "List the pool's providers (ListIdentityProviders) and use one of their names, or create the "
-       "provider first.", _API.format("DescribeIdentityProvider"),
+       "provider first.", API_PAGE.format("DescribeIdentityProvider"),
        operations=("DescribeIdentityProvider", "UpdateIdentityProvider", "DeleteIdentityProvider",
                    "GetIdentityProviderByIdentifier")),
     _r("resource-not-found", "ResourceNotFoundException", None,
@@ -331,13 +332,13 @@ CATALOGUE: tuple[Rule, ...] = (
        "The user signed up but has not confirmed the account.",
        "Self-registered users must confirm with the emailed/SMS code before signing in.",
        "Confirm with ConfirmSignUp (the code) or, as an admin, AdminConfirmSignUp.",
-       _API.format("ConfirmSignUp")),
+       API_PAGE.format("ConfirmSignUp")),
     _r("password-reset-required", "PasswordResetRequiredException", None,
        "Password reset required",
        "The user must reset the password before signing in.",
        "An administrator reset it (AdminResetUserPassword) or the user was imported.",
        "Run ForgotPassword, then ConfirmForgotPassword with the code and a new password.",
-       _API.format("ForgotPassword")),
+       API_PAGE.format("ForgotPassword")),
     _r("sms-role", ("InvalidSmsRoleAccessPolicyException",
                     "InvalidSmsRoleTrustRelationshipException"), None,
        "SMS role not usable",
@@ -399,7 +400,7 @@ CATALOGUE: tuple[Rule, ...] = (
        "Cognito's UserCode is exactly 6 characters, digits only; botocore checks the length "
        "and type locally before anything is sent.",
        "Pass the 6 digits as a string, e.g. '012345' (a number would lose leading zeros).",
-       _API.format("VerifySoftwareToken")),
+       API_PAGE.format("VerifySoftwareToken")),
     _r("param-validation", "ParamValidationError", None,
        "Request parameters are invalid (checked before sending)",
        "boto3 refused to send the request because parameters do not match the API.",
