@@ -18,12 +18,11 @@ Event names use the hyphenised *service id* (``cognito-identity-provider``), not
 Per-call state travels in botocore's per-call ``context`` dict, so concurrent calls on one client
 don't mix; appends take a lock.
 
-Masking follows the service model's ``sensitive`` trait (``Shape.metadata["sensitive"]``), never
-a list of key names: ``masked(shape, value)``. The one refinement: the model also marks two
-*identifiers* sensitive (user names and app client ids, to keep them out of AWS's logs). They are
-not secrets — the seed article prints ``--username Bob`` — so the course shows them
-(:data:`SHOWN_SHAPES`, :data:`SHOWN_KEYS`); every secret (codes, tokens, sessions, passwords,
-client secrets) stays masked.
+Masking (:mod:`cognito_mfa_kit.masking`) follows the service model's ``sensitive`` trait
+(``Shape.metadata["sensitive"]``), never a list of key names: ``masked(shape, value)``; user names and
+app client ids are shown (the seed article prints ``--username Bob``), every secret (codes, tokens,
+sessions, passwords, client secrets) stays masked. An error's message is masked too
+(:attr:`Call.error_masked`): botocore's validation errors and the service's quote the values they refuse.
 """
 
 from __future__ import annotations
@@ -33,83 +32,30 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, overload
 from urllib.parse import urlsplit
 
 from botocore.exceptions import ParamValidationError
-from botocore.model import OperationModel, Shape
+from botocore.model import OperationModel
 from botocore.validate import ParamValidationDecorator, validate_parameters
+
+from .masking import (  # noqa: F401 - re-exported: the journal's masking API
+    MASK,
+    SECRET_MEMBERS,
+    SHOWN_KEYS,
+    SHOWN_SHAPES,
+    mask_message,
+    mask_value,
+    masked,
+    sensitive_values,
+)
 
 logger = logging.getLogger(__name__)
 
-MASK = "........"
-_KEEP = 9  # characters shown at each end of a long secret
-_LONG = 32  # strings longer than this keep their ends; shorter ones are fully starred
-_SHORT_STARS = 8  # at most this many stars, so a password's length is not given away
-#: Shapes marked sensitive that identify rather than prove: shown as they are.
-SHOWN_SHAPES = frozenset({"UsernameType", "ClientIdType"})
-#: Keys of the sensitive parameter maps (AuthParameters, ChallengeResponses) that name rather than prove.
-SHOWN_KEYS = frozenset({"USERNAME", "USER_ID_FOR_SRP", "ANSWER", "DEVICE_KEY"})
-#: Where the model falls short the other way: secrets in members it does not mark sensitive, as
-#: (shape name, member or map key). SRP's SECRET_BLOCK does a session's job; a device's password verifier
-#: is as good as a password hash.
-SECRET_MEMBERS = frozenset({
-    ("ChallengeParametersType", "SECRET_BLOCK"),
-    ("DeviceSecretVerifierConfigType", "PasswordVerifier"),
-})
 _AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
-
-
-def mask_value(value: Any) -> Any:
-    """Mask one secret value in the seed article's style.
-
-    Long strings keep 9 characters at each end (``eyJraWQiO........ua5Pq3NaA``); short ones become
-    stars (a 6-digit code ``******``, a password ``********``; at most 8 stars). Other scalars
-    (numbers, booleans) become ``"****"``; ``None`` and ``""`` stay as they are.
-    """
-    if value is None or value == "":
-        return value
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    if not isinstance(value, str):
-        return "****"
-    if len(value) > _LONG:
-        return value[:_KEEP] + MASK + value[-_KEEP:]
-    return "*" * min(len(value), _SHORT_STARS)
-
-
-def masked(shape: Shape | None, value: Any, *, _sensitive: bool = False) -> Any:
-    """A copy of ``value`` with every part whose botocore shape is ``sensitive`` masked.
-
-    Walks structures, lists and maps; a sensitive map keeps its keys and masks its values (the
-    keys of ``AuthParameters`` such as ``USERNAME`` are part of the protocol, not secrets).
-    Members the shape doesn't know are copied unchanged.
-    """
-    sensitive = _sensitive or bool(shape is not None and shape.metadata.get("sensitive"))
-    if shape is not None and shape.name in SHOWN_SHAPES:
-        sensitive = False
-    if isinstance(value, Mapping):
-        if shape is not None and shape.type_name == "structure":
-            members = shape.members
-            return {
-                k: masked(members.get(k), v, _sensitive=sensitive or (shape.name, k) in SECRET_MEMBERS)
-                for k, v in value.items()
-            }
-        value_shape = shape.value if shape is not None and shape.type_name == "map" else None
-        name = shape.name if shape is not None else ""
-        return {
-            k: masked(value_shape, v, _sensitive=(sensitive and k not in SHOWN_KEYS) or (name, k) in SECRET_MEMBERS)
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        member = shape.member if shape is not None and shape.type_name == "list" else None
-        return [masked(member, v, _sensitive=sensitive) for v in value]
-    if sensitive:
-        return mask_value(value)
-    return copy.deepcopy(value)
 
 
 @dataclass(frozen=True)
@@ -124,9 +70,9 @@ class CallError:
         return f"{self.code}: {self.message}"
 
 
-@dataclass
+@dataclass(repr=False)
 class Call:
-    """One API call as the client made it."""
+    """One API call as the client made it (its ``repr`` is masked; :meth:`reveal` gives the secrets)."""
 
     operation: str
     request: dict[str, Any]
@@ -168,6 +114,23 @@ class Call:
             return None
         return masked(self.operation_model.output_shape, self.response)
 
+    @property
+    def error_masked(self) -> CallError | None:
+        """The error with every secret in its message masked: each value a sensitive member of the request had
+        (botocore's ``ParamValidationError`` quotes them: ``Invalid type for parameter Password, value: ...``),
+        and any value quoted next to a sensitive parameter's name."""
+        if self.error is None:
+            return None
+        try:
+            values = sensitive_values(self.operation_model.input_shape, self.request)
+        except Exception:  # an operation the model doesn't know: the quoted-value rules still apply
+            values = []
+        return CallError(self.error.code, mask_message(self.error.message, values), self.error.http_status)
+
+    def __repr__(self) -> str:
+        outcome = "ok" if self.error is None else str(self.error_masked)
+        return f"<Call {self.operation} {outcome} request={self.request_masked!r}>"
+
     def reveal(self) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """Unmasked copies of ``(request, response)`` — an explicit action, secrets included."""
         return copy.deepcopy(self.request), copy.deepcopy(self.response)
@@ -189,8 +152,8 @@ class Call:
             "attempts": self.attempts,
             "request": self.request_masked,
             "response": self.response_masked,
-            "error": None if self.error is None else {
-                "code": self.error.code, "message": self.error.message
+            "error": None if (error := self.error_masked) is None else {
+                "code": error.code, "message": error.message
             },
             "cli": self.as_cli(),
         }
@@ -278,7 +241,7 @@ class Journal(Sequence[Call]):
                 body = json.dumps(c.response_masked, indent=2, default=str)
                 parts += ["```json", body, "```", ""]
             else:
-                err = c.error
+                err = c.error_masked
                 assert err is not None
                 quoted = f"**{err.code}**: {err.message}".replace("\n", "\n> ")
                 parts += [f"> {quoted}", ""]

@@ -391,3 +391,65 @@ def test_secrets_the_model_does_not_mark_are_masked_too() -> None:
         "DeviceSecretVerifierConfig": {"PasswordVerifier": verifier, "Salt": "c2FsdA=="}})
     config = device.request_masked["DeviceSecretVerifierConfig"]
     assert verifier not in str(device.request_masked) and config["Salt"] == "c2FsdA=="
+
+
+# -- secrets quoted in error messages ------------------------------------------------------------
+
+def _sandbox_journal(sandbox: Any) -> tuple[Any, Journal]:
+    client = make_client(endpoint_url=sandbox.endpoint_url)
+    return client, _attached(client)
+
+
+def _every_export(journal: Journal) -> str:
+    """Everything a journal shows, saves or exports, masked by default."""
+    calls = list(journal)
+    texts = [journal.to_jsonl(), journal.to_markdown()]
+    for call in calls:
+        texts += [repr(call), call.as_cli(), str(call.error_masked), json.dumps(call.to_dict(), default=str)]
+    return "\n".join(texts)
+
+
+def test_botocore_validation_errors_quoting_a_password_are_masked_in_every_export(sandbox: Any) -> None:
+    """botocore's ParamValidationError quotes the refused value ("Invalid type for parameter Password, value: ...");
+    the journal records the real error and masks the value everywhere it is shown or exported."""
+    client, journal = _sandbox_journal(sandbox)
+    pool = client.create_user_pool(PoolName="journal-masking")["UserPool"]["Id"]
+    refused = [
+        ({"Password": 98765432}, "98765432"),  # an int: botocore prints str(value)
+        ({"Password": ["Hunter-22-secret"]}, "Hunter-22-secret"),  # a list: botocore prints its repr
+    ]
+    for params, secret in refused:
+        with pytest.raises(ParamValidationError) as info:
+            client.admin_set_user_password(UserPoolId=pool, Username="Bob", Permanent=True, **params)
+        assert secret in str(info.value)  # the real error quotes it
+        call = journal[-1]
+        assert call.error is not None and call.error.code == "ParamValidationError"
+        assert secret in call.error.message  # the journal keeps what botocore said (reveal is explicit) ...
+        assert secret not in _every_export(journal)  # ... and shows or exports it masked
+        assert "parameter Password, value:" in call.error_masked.message  # the rest of the message stays
+
+
+def test_service_errors_quoting_a_code_are_masked_in_every_export(sandbox: Any) -> None:
+    """The service's validation errors quote the value too ("Value '12a45z' at 'userCode' ...")."""
+    client, journal = _sandbox_journal(sandbox)
+    with pytest.raises(ClientError) as info:
+        client.verify_software_token(AccessToken=TOKEN, UserCode="12a45z")
+    assert "Value '12a45z' at 'userCode'" in info.value.response["Error"]["Message"]
+    assert "12a45z" not in _every_export(journal)
+    assert "at 'userCode' failed to satisfy constraint" in journal[-1].error_masked.message
+
+
+def test_any_sensitive_request_value_is_masked_wherever_a_message_quotes_it() -> None:
+    """Not only in the known patterns: each value of a sensitive member, wherever it appears (a short one as a
+    word, so that a six-digit code does not eat into other numbers)."""
+    call = Call(operation="AdminSetUserPassword",
+                request={"UserPoolId": POOL, "Username": "Bob", "Password": "Tr0ub4dor&3x", "Permanent": True},
+                error=CallError("InvalidPasswordException", "Password Tr0ub4dor&3x was used before (Tr0ub4dor&3x)"))
+    assert "Tr0ub4dor" not in str(call.error_masked) and "Tr0ub4dor" not in repr(call)
+    assert call.error_masked.message == "Password ******** was used before (********)"
+    code = Call(operation="VerifySoftwareToken", request={"AccessToken": TOKEN, "UserCode": "269194"},
+                error=CallError("EnableSoftwareTokenMFAException", "code 269194 refused at step 12691945"))
+    assert code.error_masked.message == "code ****** refused at step 12691945"
+    shown = Call(operation="AdminGetUser", request={"UserPoolId": POOL, "Username": "Bob"},
+                 error=CallError("UserNotFoundException", "User Bob does not exist."))
+    assert shown.error_masked.message == "User Bob does not exist."  # user names are shown, as in requests

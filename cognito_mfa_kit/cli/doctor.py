@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from ..units import signed_seconds
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -56,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
             problems += 1
             print(f"  {result.problem}")
         else:
-            print(f"  skew             {result.skew:+.1f} s (±{0.5 + result.round_trip / 2:.1f} s), "
+            margin = 0.5 + (result.round_trip or 0.0) / 2  # the Date header's 1 s resolution, and half the trip
+            print(f"  skew             {signed_seconds(result.skew, 1)} (±{margin:.1f} s), "
                   f"via {result.endpoint}")
             print(f"  {doctor.explain_skew(result.skew)}")
     else:
@@ -75,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         skew = _sandbox_skew(url, args.region)
         if skew.skew is not None:
-            print(f"  its HTTP clock   {skew.skew:+.1f} s from this machine's "
+            print(f"  its HTTP clock   {signed_seconds(skew.skew, 1)} from this machine's "
                   "(the sandbox's TOTP clock may be moved on purpose: /_sandbox/clock)")
     print()
     print("All checks passed." if not problems else f"{problems} problem(s): see above.")

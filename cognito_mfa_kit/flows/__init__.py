@@ -7,7 +7,8 @@ are small dataclasses whose ``repr`` masks secrets.
 
 Pool (``pool``): ``create_teaching_pool``, ``configure_pool_mfa``, ``update_client``, ``find_kit_pools``,
 ``delete_teaching_pool``; clean-up (``cleanup``): ``delete_run``.
-Users (``users``): ``create_user``, ``delete_user``, ``mfa_status``, ``my_mfa_status``, ``generate_password``.
+Users (``users``): ``create_user``, ``recreate_user``, ``user_exists``, ``delete_user``, ``mfa_status``,
+``my_mfa_status``, ``generate_password``.
 Sign-in (``signin``): ``sign_in``, ``refresh``, ``sign_out`` → ``Tokens | Challenge``.
 Enrolment (``enrol``): ``associate``, ``verify``, ``authenticator``.
 Preference (``preference``): ``set_preference``, ``admin_set_preference``.
@@ -60,7 +61,17 @@ from .pool import (
 from .preference import admin_set_preference, set_preference
 from .recovery import reset_lost_device
 from .signin import refresh, sign_in, sign_out
-from .users import MfaStatus, TrainingUser, create_user, delete_user, generate_password, mfa_status, my_mfa_status
+from .users import (
+    MfaStatus,
+    TrainingUser,
+    create_user,
+    delete_user,
+    generate_password,
+    mfa_status,
+    my_mfa_status,
+    recreate_user,
+    user_exists,
+)
 
 __all__ = [
     "DEFAULT_AUTH_FLOWS", "Association", "Challenge", "DeviceInfo", "KitPool", "MfaSetupOutcome", "MfaStatus",
@@ -68,6 +79,6 @@ __all__ = [
     "admin_set_preference", "answer_device_challenge", "associate", "authenticator", "choices",
     "complete_mfa_setup", "configure_pool_mfa", "confirm_device", "create_teaching_pool", "create_user",
     "delete_run", "delete_teaching_pool", "delete_user", "find_kit_pools", "forget_device", "generate_password",
-    "list_devices", "mfa_status", "my_mfa_status", "refresh", "remember_device", "reset_lost_device", "respond",
-    "set_preference", "sign_in", "sign_out", "update_client", "verify",
+    "list_devices", "mfa_status", "my_mfa_status", "recreate_user", "refresh", "remember_device",
+    "reset_lost_device", "respond", "set_preference", "sign_in", "sign_out", "update_client", "user_exists", "verify",
 ]

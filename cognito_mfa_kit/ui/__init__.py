@@ -27,6 +27,9 @@ _EXPORTS = {
     "Action": "feedback",
     "Ticker": "ticker",
     "ClassProgress": "class_progress",
+    "Quiz": "exercises",
+    "Task": "exercises",
+    "RestartNote": "restart",
 }
 
 __all__ = sorted(_EXPORTS)

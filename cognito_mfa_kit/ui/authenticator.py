@@ -7,6 +7,7 @@ import html
 import ipywidgets as widgets
 
 from ..totp import PERIOD, VirtualAuthenticator
+from .restart import add_restart_note
 from .ticker import Ticker
 
 
@@ -29,6 +30,7 @@ class VirtualAuthenticatorView(widgets.VBox):
         self.current_code = ""
         self.ticker = Ticker(self.tick, 1.0, name="cmk-virtual-authenticator")
         super().__init__([self.title, self.code_display, widgets.HBox([self.countdown, self.seconds])])
+        add_restart_note(self)
         self.add_class("cmk-virtual-authenticator")
         self.tick()
         if autostart:

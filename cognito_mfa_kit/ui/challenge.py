@@ -15,6 +15,7 @@ from .code_entry import CodeEntry
 from .enrol_form import EnrolForm
 from .feedback import Action, StatusLine
 from .journal_view import JournalView, copying_calls
+from .restart import add_restart_note
 from .ticker import Ticker
 
 PROMPTS = {
@@ -92,6 +93,7 @@ class ChallengeResponder(widgets.VBox):
         self.ticker = Ticker(self.tick, 1.0, name="cmk-session-countdown")
         super().__init__([self.header, self.countdown, self.body, self.status,
                           *([self.journal_view] if self.journal_view is not None else [])])
+        add_restart_note(self)
         self.add_class("cmk-challenge")
         self.pool = pool
         self.observe(self._challenge_changed, names="challenge")

@@ -8,7 +8,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..units import signed_seconds
 from .feedback import Action, StatusLine
+from .restart import add_restart_note
 
 
 class ClockControls(widgets.VBox):
@@ -44,6 +46,7 @@ class ClockControls(widgets.VBox):
                                        busy_text="Putting the sandbox back on real time…")
         super().__init__([widgets.HBox([widgets.HTML("<b>Sandbox clock</b>"), *self.buttons.values(),
                                         self.real_time_button, self.time_label]), self.status])
+        add_restart_note(self)
         self.add_class("cmk-clock")
         self.visible = bool(getattr(lab, "is_sandbox", False))
         if not self.visible:
@@ -89,7 +92,7 @@ class ClockControls(widgets.VBox):
             now = self.lab.clock.now()
             offset = now - time.time()
             self.time_label.value = (f"sandbox time {time.strftime('%H:%M:%S', time.gmtime(now))} UTC "
-                                     f"({offset:+.0f} s from this machine)")
+                                     f"({signed_seconds(offset)} from this machine)")
         except Exception:
             self.time_label.value = ""
 

@@ -11,6 +11,7 @@ import traitlets
 
 from ..totp import normalise_code
 from .feedback import Action, Refused, StatusLine
+from .restart import add_restart_note
 
 
 class CodeEntry(widgets.VBox):
@@ -54,6 +55,7 @@ class CodeEntry(widgets.VBox):
         self.text.on_msg(self._text_msg)
         # A status shared with a parent form is shown by the parent.
         super().__init__([widgets.HBox([self.text, self.button]), self.hint, *([self.status] if own_status else [])])
+        add_restart_note(self)
         self.add_class("cmk-code-entry")
 
     # -- typing -----------------------------------------------------------------------------------
@@ -71,7 +73,7 @@ class CodeEntry(widgets.VBox):
             self.hint.value = f"<span style='color:#9a6700'>{html.escape(str(exc))}</span>"
             self.button.disabled = True
             return
-        self.hint.value = "<span style='color:#1b7f3b'>6 digits ✔ — press Enter or the button</span>"
+        self.hint.value = "<span style='color:#1b7f3b'>6 digits, ready — press Enter or the button</span>"
         self.button.disabled = False
 
     def _text_msg(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:

@@ -17,6 +17,7 @@ from .code_entry import CodeEntry
 from .enrolment import TotpEnrolmentCard
 from .feedback import Action, StatusLine
 from .journal_view import JournalView, copying_calls
+from .restart import add_restart_note
 
 
 class EnrolForm(widgets.VBox):
@@ -60,6 +61,7 @@ class EnrolForm(widgets.VBox):
                              inputs=lambda: (self.access_token, self.session))
         super().__init__([self.associate_button, self.card_box, self.verify_box, self.status,
                           *([self.journal_view] if self.journal_view is not None else [])])
+        add_restart_note(self)
         self.add_class("cmk-enrol-form")
         self.access_token, self.session = access_token, session
 

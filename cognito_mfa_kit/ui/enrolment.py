@@ -12,6 +12,7 @@ import traitlets
 from ..totp import DEFAULT_ISSUER, Clock, VirtualAuthenticator, key_uri, normalise_secret, qr_png
 from .authenticator import VirtualAuthenticatorView
 from .feedback import StatusLine
+from .restart import add_restart_note
 
 # The browser copies the key with navigator.clipboard from the button's own click. Where that is missing (a page
 # served over plain http from another host is not a secure context) or refused (clipboard-write denied), it
@@ -92,6 +93,7 @@ class TotpEnrolmentCard(widgets.VBox):
             self.status,
         ])
         super().__init__([widgets.HBox([left, right])])
+        add_restart_note(self)
         self.add_class("cmk-enrolment-card")
 
     @property

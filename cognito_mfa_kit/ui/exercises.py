@@ -19,6 +19,7 @@ import ipywidgets as widgets
 import traitlets
 
 from ..errors import explain
+from .restart import add_restart_note
 
 #: A live check: ``(passed, what was found)``.
 CheckResult = tuple[bool, str]
@@ -28,7 +29,7 @@ _NOT_YET = "#9a6700"
 
 
 def _feedback(passed: bool, text: str) -> str:
-    colour, mark = (_OK, "✅ Correct") if passed else (_NOT_YET, "Not yet")
+    colour, mark = (_OK, "Correct") if passed else (_NOT_YET, "Not yet")
     return f"<span style='color:{colour}'><b>{mark}.</b></span> {text}"
 
 
@@ -66,7 +67,9 @@ class Quiz(widgets.VBox):
         self.feedback = widgets.HTML("")
         self.feedback.add_class("cmk-exercise-feedback")
         self.check_button.on_click(lambda _b: self.check())
-        super().__init__([widgets.HTML(f"<b>❓ {question}</b>"), self.choice, self.check_button, self.feedback])
+        heading = widgets.HTML(f"<b>Question.</b> {html.escape(question)}")
+        super().__init__([heading, self.choice, self.check_button, self.feedback])
+        add_restart_note(self)
         self.add_class("cmk-exercise")
 
     def answer(self) -> str:
@@ -120,10 +123,11 @@ class Task(widgets.VBox):
         self.feedback = widgets.HTML("")
         self.feedback.add_class("cmk-exercise-feedback")
         self.check_button.on_click(lambda _b: self.check())
-        parts: list[Any] = [widgets.HTML(f"<b>🛠 {prompt}</b>")]
+        parts: list[Any] = [widgets.HTML(f"<b>Your turn.</b> {html.escape(prompt)}")]
         if hint:
             parts.append(widgets.HTML(f"<details><summary>Hint</summary>{hint}</details>"))
         super().__init__([*parts, self.check_button, self.feedback])
+        add_restart_note(self)
         self.add_class("cmk-exercise")
 
     def check(self) -> bool:

@@ -44,6 +44,8 @@ class StatusLine(widgets.HTML):
     kind = traitlets.Unicode("idle")
     #: The last failed call's explanation (None after a success or a refused input).
     explanation = traitlets.Any(None, allow_none=True)
+    #: The exception behind that explanation (None likewise): what a test tells a refusal from a crash by.
+    exception = traitlets.Any(None, allow_none=True)
     text = traitlets.Unicode("")
 
     def __init__(self, **kwargs: Any) -> None:
@@ -60,8 +62,8 @@ class StatusLine(widgets.HTML):
         self.kind = kind
 
     def ok(self, text: str) -> None:
-        self.explanation = None
-        self._show("ok", "✔ " + text)
+        self.explanation = self.exception = None
+        self._show("ok", text)
 
     def info(self, text: str) -> None:
         self._show("info", text)
@@ -71,19 +73,20 @@ class StatusLine(widgets.HTML):
 
     def refuse(self, text: str) -> None:
         """An input was refused before any call (nothing changed)."""
-        self.explanation = None
-        self._show("refused", "✋ " + text)
+        self.explanation = self.exception = None
+        self._show("refused", text)
 
     def error(self, exc: BaseException) -> Explanation:
-        """Show ``exc`` explained by the catalogue; returns the explanation."""
+        """Show ``exc`` explained by the catalogue; returns the explanation (``exception`` keeps ``exc``)."""
         explanation = explain(exc)
         self.explanation = explanation
-        text = f"✘ {explanation.title}" + (f" ({explanation.code})" if explanation.code else "")
+        self.exception = exc
+        text = f"Failed: {explanation.title}" + (f" ({explanation.code})" if explanation.code else "")
         self._show("error", text, f"<div style='color:{_COLOURS['error']}'>{explanation_html(explanation)}</div>")
         return explanation
 
     def clear(self) -> None:
-        self.explanation = None
+        self.explanation = self.exception = None
         self._show("idle", "", "")
 
 

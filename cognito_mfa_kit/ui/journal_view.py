@@ -12,28 +12,36 @@ import ipywidgets as widgets
 
 from ..errors import explain
 from ..journal import Call, Journal
+from ..rendering import folded_pre
 from .feedback import explanation_html
+from .restart import add_restart_note
 
 
 def call_html(call: Call, index: int, *, reveal: bool = False) -> str:
-    """One call as HTML: header, request, response or explained error, and its AWS CLI twin."""
+    """One call as HTML: header, request, response or explained error, and its AWS CLI twin.
+
+    A long request or response (CreateUserPool's schema) shows its first lines and a "show all" toggle.
+    """
     e = html.escape
     if reveal:
         request, response = call.reveal()
+        error = call.error
     else:
         request, response = call.request_masked, call.response_masked
+        error = call.error_masked
     outcome = ("<span style='color:#1b7f3b'>OK</span>" if call.ok
-               else f"<span style='color:#b3261e'>{e(call.error.code if call.error else 'failed')}</span>")
-    pre = "<pre style='margin:2px 0;white-space:pre-wrap;font-size:0.85em'>"
+               else f"<span style='color:#b3261e'>{e(error.code if error else 'failed')}</span>")
     parts = [
         f"<div class='cmk-journal-call' data-operation='{e(call.operation)}' data-ok='{str(call.ok).lower()}'>",
         f"<b>{index}. {e(call.operation)}</b> — {outcome} <small>({call.elapsed_ms:.0f} ms)</small>",
-        f"<div><small>Request</small>{pre}{e(json.dumps(request, indent=2, default=str))}</pre></div>",
+        f"<div><small>Request</small>{folded_pre(json.dumps(request, indent=2, default=str), css_class='cmk-request')}"
+        "</div>",
     ]
     if call.ok:
-        parts.append(f"<div><small>Response</small>{pre}{e(json.dumps(response, indent=2, default=str))}</pre></div>")
-    elif call.error is not None:
-        explanation = explain((call.error.code, call.error.message))
+        body = json.dumps(response, indent=2, default=str)
+        parts.append(f"<div><small>Response</small>{folded_pre(body)}</div>")
+    elif error is not None:
+        explanation = explain((error.code, error.message), operation=call.operation)
         parts.append(f"<div class='cmk-journal-error'>{explanation_html(explanation)}</div>")
     cli = call.as_cli(redact=not reveal)
     parts.append(
@@ -86,6 +94,7 @@ class JournalView(widgets.VBox):
         self.reveal.observe(lambda _c: self.refresh(), names="value")
         self._unsubscribe = journal.subscribe(self._on_call)
         super().__init__([widgets.HBox([self.header, self.count, self.reveal]), self.calls])
+        add_restart_note(self)
         self.add_class("cmk-journal")
         self.refresh()
 

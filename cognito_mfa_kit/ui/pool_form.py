@@ -10,6 +10,7 @@ import traitlets
 
 from ..naming import DEFAULT_RUN_ID
 from .feedback import Action, StatusLine
+from .restart import add_restart_note
 
 #: The app client's auth flows offered, each with why it matters for this course.
 AUTH_FLOWS: tuple[tuple[str, str], ...] = (
@@ -21,7 +22,11 @@ AUTH_FLOWS: tuple[tuple[str, str], ...] = (
     ("ALLOW_USER_SRP_AUTH", "InitiateAuth with SRP: the password never leaves the device (Amplify's default)."),
     ("ALLOW_REFRESH_TOKEN_AUTH", "new ID/access tokens from the refresh token, without MFA again."),
 )
-REMEMBER = (("Don't remember", None), ("Always", "always"), ("User opt-in", "user_opt_in"))
+#: Device remembering as the console words it → ``remember_devices`` (the dropdown's values: "" stands for None,
+#: which a Dropdown would show as no selection at all).
+REMEMBER = (("Don't remember", ""), ("Always", "always"), ("User opt-in", "user_opt_in"))
+#: Wide enough for every description ("Session (min)", "Devices"): ipywidgets cuts longer ones with "…".
+_LABELS = {"description_width": "initial"}
 
 
 class PoolForm(widgets.VBox):
@@ -49,9 +54,9 @@ class PoolForm(widgets.VBox):
         flow_rows = [widgets.HBox([box, widgets.HTML(f"<small>{why}</small>")]) for (flow, why), box
                      in zip(AUTH_FLOWS, self.flows.values(), strict=True)]
         self.session_minutes = widgets.IntSlider(value=session_minutes, min=3, max=15, description="Session (min)",
-                                                 continuous_update=False)
+                                                 continuous_update=False, style=_LABELS)
         self.session_minutes.add_class("cmk-session-minutes")
-        self.remember = widgets.Dropdown(options=REMEMBER, value=None, description="Devices")
+        self.remember = widgets.Dropdown(options=REMEMBER, value="", description="Devices", style=_LABELS)
         self.remember.add_class("cmk-remember-devices")
         self.button = widgets.Button(description="Create pool", button_style="primary", icon="users")
         self.button.add_class("cmk-create-pool-button")
@@ -66,6 +71,7 @@ class PoolForm(widgets.VBox):
                          "time a trainee has to scan the QR code and type a code.</small>"),
             self.session_minutes, self.remember, self.button, self.status, self.summary,
         ])
+        add_restart_note(self)
         self.add_class("cmk-pool-form")
 
     def inputs(self) -> tuple[Any, ...]:
@@ -81,7 +87,7 @@ class PoolForm(widgets.VBox):
         flows = [f for f, b in self.flows.items() if b.value]
         pool = create_teaching_pool(
             self.lab, name, mfa=self.mfa.value, totp=self.totp.value, sms=self.sms.value, auth_flows=flows,
-            session_minutes=int(self.session_minutes.value), remember_devices=self.remember.value,
+            session_minutes=int(self.session_minutes.value), remember_devices=self.remember.value or None,
             run_id=self.run_id,
         )
         self.pool = pool

@@ -9,6 +9,7 @@ import ipywidgets as widgets
 import traitlets
 
 from .feedback import Action, StatusLine
+from .restart import add_restart_note
 
 USER_NOTE = ("<b>As the user</b> — <code>SetUserMFAPreference</code> with the user's <i>access token</i>: what an "
              "app calls for the signed-in user; no AWS credentials needed.")
@@ -55,6 +56,7 @@ class PreferenceForm(widgets.VBox):
                                    inputs=lambda: ("a", self.pool, self.username, self.admin.enabled.value,
                                                    self.admin.preferred.value))
         super().__init__([widgets.HBox([self.user, self.admin]), self.mfa_status])
+        add_restart_note(self)
         self.add_class("cmk-preference-form")
         self.pool, self.username, self.access_token = pool, username, access_token
 

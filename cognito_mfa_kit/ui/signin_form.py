@@ -8,6 +8,7 @@ import ipywidgets as widgets
 import traitlets
 
 from .feedback import Action, StatusLine
+from .restart import add_restart_note
 
 API_NOTES = {
     "admin": "AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH): a back end with IAM credentials signs the user in — "
@@ -50,6 +51,7 @@ class SignInForm(widgets.VBox):
         self.method.observe(self._explain, names="value")
         self._explain()
         super().__init__([self.username, self.password, self.api, self.method, self.note, self.button, self.status])
+        add_restart_note(self)
         self.add_class("cmk-signin-form")
         self.pool = pool
 

@@ -12,6 +12,7 @@ import ipywidgets as widgets
 from ..journal import mask_value
 from ..tokens import TokenClaims, decode_unverified, issuer_url, jwks_url, verify
 from .feedback import StatusLine
+from .restart import add_restart_note
 
 #: The claims that matter for MFA, in display order.
 CLAIMS = ("token_use", "username", "client_id", "auth_time", "iat", "exp")
@@ -51,6 +52,7 @@ class TokenViewer(widgets.VBox):
         self.claims: dict[str, TokenClaims] = {}
         self.verified: dict[str, bool] = {}
         super().__init__([widgets.HTML("<b>Tokens</b>"), self.table, self.status])
+        add_restart_note(self)
         self.add_class("cmk-tokens")
 
     def show(self, tokens: Any, *, pool_id: str, client_id: str | None = None) -> None:
@@ -86,7 +88,7 @@ class TokenViewer(widgets.VBox):
         e = html.escape
         rows = []
         for use, claims in self.claims.items():
-            mark = "✔ verified" if self.verified.get(use) else "✘ NOT verified"
+            mark = "verified" if self.verified.get(use) else "NOT verified"
             rows.append(f"<tr><th colspan='2' style='text-align:left'>{e(use)} token "
                         f"<code>{e(str(mask_value(strings[use])))}</code> — {mark}</th></tr>")
             for name in CLAIMS:

@@ -9,6 +9,7 @@ import ipywidgets as widgets
 import traitlets
 
 from .feedback import Action, StatusLine
+from .restart import add_restart_note
 
 
 class UserForm(widgets.VBox):
@@ -41,6 +42,7 @@ class UserForm(widgets.VBox):
                                     inputs=lambda: (self.username.value, len(lab.journal)))
         super().__init__([self.username, self.password, self.permanent,
                           widgets.HBox([self.button, self.status_button]), self.status, self.mfa_status])
+        add_restart_note(self)
         self.add_class("cmk-user-form")
         self.pool = pool
 

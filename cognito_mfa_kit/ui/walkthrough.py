@@ -20,6 +20,7 @@ from .feedback import StatusLine
 from .journal_view import JournalView
 from .pool_form import PoolForm
 from .preference_form import PreferenceForm
+from .restart import add_restart_note
 from .signin_form import SignInForm
 from .token_viewer import TokenViewer
 from .user_form import UserForm
@@ -93,6 +94,7 @@ class Walkthrough(widgets.VBox):
             parts += [step.header, step.box]
         parts += [self.status, self.clock, self.journal_view]
         super().__init__(parts)
+        add_restart_note(self)
         self.add_class("cmk-walkthrough")
         self._refresh()
 
@@ -115,7 +117,9 @@ class Walkthrough(widgets.VBox):
     def _refresh(self) -> None:
         for s in self.steps:
             open_ = self.unlocked(s.key)
-            mark = "✔" if s.done else ("▶" if open_ else "🔒")
+            mark = ("<span style='color:#1b7f3b'>[done]</span>" if s.done
+                    else "<span style='color:#1a5fb4'>[now]</span>" if open_
+                    else "<span style='color:#777'>[later]</span>")
             hint = "" if open_ else " <small>(finish the step before first)</small>"
             s.header.value = f"<h4 style='margin:8px 0 2px'>{mark} {html.escape(s.title)}{hint}</h4>"
             s.header.remove_class("cmk-step-done")

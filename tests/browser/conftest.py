@@ -119,6 +119,14 @@ class JupyterPage:
         )
         self.wait_for_kernel_idle()
 
+    def restart_kernel(self) -> None:
+        """Kernel ▸ Restart Kernel…, confirm, and wait until the new kernel is idle."""
+        self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Kernel$")).click()
+        self.page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Restart Kernel…$")).click()
+        self.page.locator(".jp-Dialog-button", has_text=re.compile(r"^Restart$")).click()
+        self.page.locator(".jp-Dialog").wait_for(state="detached")
+        self.wait_for_kernel_idle()
+
     def assert_healthy(self) -> None:
         """No widget failed to display, no traceback or stderr in any output, no browser console error."""
         page = self.page
@@ -170,4 +178,20 @@ def jupyter(request: pytest.FixtureRequest, chromium: Any, lab_server: LabServer
             helper.screenshot(request.node.name)
         finally:
             context.close()
+            _shut_down_kernels(lab_server)
     assert helper.console_errors == [], f"browser console errors: {helper.console_errors}"
+
+
+def _shut_down_kernels(lab: LabServer) -> None:
+    """Delete every session (and its kernel) through JupyterLab's REST API: the next test that opens the same
+    notebook starts a fresh kernel, as a trainee's first visit does (else it joins the old one, mid-state)."""
+    import urllib.request
+
+    headers = {"Authorization": f"token {lab.token}"}
+    with urllib.request.urlopen(urllib.request.Request(f"{lab.base_url}api/sessions", headers=headers),
+                                timeout=10) as answer:
+        sessions = json.load(answer)
+    for session in sessions:
+        request = urllib.request.Request(f"{lab.base_url}api/sessions/{session['id']}", headers=headers,
+                                         method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()

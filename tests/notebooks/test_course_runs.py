@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-
-from cognito_mfa_kit.course import HEADLESS_ENV
-from cognito_mfa_kit.sandbox import ENV_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -57,18 +54,6 @@ def _texts(nb: Any) -> list[tuple[str, str]]:
     return found
 
 
-def _sandbox_passwords() -> set[str]:
-    """Every password the sandbox holds (the users the notebooks created)."""
-    from cognito_mfa_kit.sandbox.backend import all_pools
-
-    passwords = set()
-    for pool in all_pools():
-        for user in pool.users.values():
-            if getattr(user, "password", None):
-                passwords.add(user.password)
-    return passwords
-
-
 def leaks(nb: Any, passwords: set[str]) -> list[str]:
     """Descriptions of every secret-looking string in ``nb``'s outputs and widget state."""
     problems = []
@@ -85,18 +70,9 @@ def leaks(nb: Any, passwords: set[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_headless_and_shows_no_secret(path: Path, sandbox: Any, monkeypatch: pytest.MonkeyPatch,
-                                                    tmp_path: Path) -> None:
-    monkeypatch.setenv(ENV_URL, sandbox.endpoint_url)
-    monkeypatch.setenv(HEADLESS_ENV, "1")
-    nb = nbformat.read(path, as_version=4)
-    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "committed with outputs"
-    client = NotebookClient(nb, timeout=180, kernel_name="python3", store_widget_state=True,
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute()  # raises CellExecutionError at the first failing cell (course.expect fails loudly too)
-    saved = tmp_path / path.name
-    nbformat.write(nb, saved)
-    nb = nbformat.read(saved, as_version=4)
+def test_notebook_runs_headless_and_shows_no_secret(path: Path, executed: Callable[[Path], Any],
+                                                    course_sandbox: Any) -> None:
+    nb = executed(path)  # raises CellExecutionError at the first failing cell (course.expect fails loudly too)
 
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.get("execution_count") for c in code_cells), "a cell did not run"
@@ -104,10 +80,10 @@ def test_notebook_runs_headless_and_shows_no_secret(path: Path, sandbox: Any, mo
     texts = "\n".join(t for _, t in _texts(nb))
     assert "command not found" not in texts and "Traceback" not in texts
     assert "local Cognito sandbox" in texts  # every notebook starts with connect() + course.follow(lab)
-    assert leaks(nb, _sandbox_passwords()) == []
+    assert leaks(nb, course_sandbox.passwords()) == []
 
 
-def test_the_scan_finds_planted_secrets(sandbox: Any) -> None:
+def test_the_scan_finds_planted_secrets() -> None:
     """The scanner itself: every kind of secret planted in an output or in widget state is reported."""
     nb = nbformat.v4.new_notebook()
     jwt = "eyJraWQiOiJhYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5eiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl"
@@ -123,3 +99,11 @@ def test_the_scan_finds_planted_secrets(sandbox: Any) -> None:
     assert any("JWT" in f for f in found) and any("base32" in f for f in found)
     assert any("session" in f for f in found) and any("password" in f for f in found)
     assert leaks(nbformat.v4.new_notebook(), {"P@ss-word-42"}) == []
+
+
+def test_the_password_scan_knows_the_users_the_notebooks_made(executed: Callable[[Path], Any],
+                                                              course_sandbox: Any) -> None:
+    """The scan is not vacuous: after notebook 02 the sandbox's state file holds Bob's and "you"'s passwords."""
+    executed(ROOT / "notebooks" / "02_enrol_a_signed_in_user.ipynb")
+    passwords = course_sandbox.passwords()
+    assert len(passwords) >= 2 and all(len(p) >= 8 for p in passwords)
