@@ -129,6 +129,8 @@ class Lab:
         self._sandbox = sandbox
         self._clocks: dict[str, Clock] = {}
         self._clocks_lock = threading.Lock()
+        #: the pools whose clocks this lab moved ahead and has not put back yet (see :meth:`put_clocks_back`)
+        self.moved_pools: set[str] = set()
         self._signer = signer  # a sandbox shared by a class checks who calls its control endpoints too
 
     @property
@@ -198,7 +200,10 @@ class Lab:
         body: dict[str, Any] = {"advance": seconds}
         if pool_id is not None:
             body["pool"] = pool_id
-        return self._moved(self._control("clock", body), pool_id)
+        moved = self._moved(self._control("clock", body), pool_id)
+        if pool_id is not None and seconds:
+            self.moved_pools.add(pool_id)
+        return moved
 
     def back_to_real_time(self, pool: PoolRef | None = None) -> ClockTime:
         """Put ``pool``'s clock back on real time (so a real phone's codes work again); without ``pool``, every
@@ -207,7 +212,19 @@ class Lab:
         body: dict[str, Any] = {"reset": True}
         if pool_id is not None:
             body["pool"] = pool_id
-        return self._moved(self._control("clock", body), pool_id)
+        moved = self._moved(self._control("clock", body), pool_id)
+        if pool_id is None:
+            self.moved_pools.clear()
+        else:
+            self.moved_pools.discard(pool_id)
+        return moved
+
+    def put_clocks_back(self) -> list[str]:
+        """Put every pool whose clock this lab moved back on real time (a lesson's last cell); returns their ids."""
+        moved = sorted(self.moved_pools)
+        for pool_id in moved:
+            self.back_to_real_time(pool_id)
+        return moved
 
     def clock_time(self, pool: PoolRef | None = None) -> ClockTime:
         """``pool``'s time now (without ``pool``: the sandbox's own), with how far it runs ahead of real time."""

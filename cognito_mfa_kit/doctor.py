@@ -213,3 +213,16 @@ def sandbox_status(url: str) -> tuple[bool, str]:
     except (OSError, ValueError):
         pass
     return False, f"sandbox at {url} does not answer: start it with `cognito-mfa-kit sandbox` (or `make lab`)"
+
+
+def clocks_ahead(clock: dict[str, Any]) -> list[str]:
+    """Lines naming the sandbox clocks that run ahead of real time (``GET /_sandbox/clock``'s answer)."""
+    lines = []
+    if float(clock.get("offset") or 0) >= 0.5:
+        lines.append(f"the sandbox's own clock runs {clock['offset']:.0f} s ahead of real time (every pool with it): "
+                     "the trainer puts it back with POST /_sandbox/clock {\"reset\": true}")
+    for pool, offset in sorted((clock.get("pools_ahead") or {}).items()):
+        lines.append(f"pool {pool} runs {float(offset):.0f} s ahead of real time: a real phone's codes "
+                     f"{'fail' if float(offset) >= 60 else 'may fail'} there until it is put back "
+                     f"(lab.back_to_real_time({pool!r}), course.wrap_up(lab), or the Real time button)")
+    return lines

@@ -133,3 +133,18 @@ def test_cli_reports_a_sandbox_that_does_not_answer() -> None:
 def test_cli_without_credentials_skips_aws_unless_asked() -> None:
     done = _doctor(env_extra={})
     assert "skipped: no AWS credentials" in done.stdout and "via https://sts" not in done.stdout
+
+
+def test_cli_reports_the_pools_whose_clocks_run_ahead(sandbox_process) -> None:
+    from cognito_mfa_kit import flows
+    from cognito_mfa_kit.connect import connect
+
+    url = sandbox_process()
+    lab = connect(endpoint_url=url)
+    pool = flows.create_teaching_pool(lab, "doctor-ahead", mfa="OPTIONAL")
+    quiet = _doctor("--offline", "--endpoint-url", url, env_extra={})
+    assert "every clock you can see is on real time" in quiet.stdout
+    lab.advance_clock(120, pool)
+    done = _doctor("--offline", "--endpoint-url", url, env_extra={})
+    assert f"pool {pool.pool_id} runs 120 s ahead of real time" in done.stdout
+    assert "fail there until it is put back" in done.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import Any
 
 from ..units import signed_seconds
 
@@ -76,21 +77,31 @@ def run(args: argparse.Namespace) -> int:
         if not ok:
             problems += 1
             continue
-        skew = _sandbox_skew(url, args.region)
+        skew, clock = _sandbox_skew(url, args.region, args.profile)
         if skew.skew is not None:
             print(f"  its HTTP clock   {signed_seconds(skew.skew, 1)} from this machine's "
-                  "(the sandbox's TOTP clock may be moved on purpose: /_sandbox/clock)")
+                  "(each pool's TOTP clock may be moved on purpose: /_sandbox/clock)")
+        ahead = doctor.clocks_ahead(clock) if clock else []
+        for line in ahead:
+            print(f"  clock ahead      {line}")
+        if clock and not ahead:
+            print("  clocks           every clock you can see is on real time: real phones' codes work")
     print()
     print("All checks passed." if not problems else f"{problems} problem(s): see above.")
     return 0 if not problems else 1
 
 
-def _sandbox_skew(url: str, region: str | None):
+def _sandbox_skew(url: str, region: str | None, profile: str | None = None) -> tuple[Any, dict[str, Any] | None]:
+    """(the sandbox's HTTP clock against ours, its clocks: ``GET /_sandbox/clock`` — None if it refuses us)."""
     from .. import doctor
-    from ..connect import connect
+    from ..connect import ConnectError, connect
 
-    lab = connect(endpoint_url=url, region=region)
+    lab = connect(endpoint_url=url, region=region, profile=profile)
     try:
-        return doctor.measure_skew(lab.client, "list_user_pools", MaxResults=1)
+        try:
+            clock = lab._control("clock")
+        except ConnectError:
+            clock = None
+        return doctor.measure_skew(lab.client, "list_user_pools", MaxResults=1), clock
     finally:
         lab.close()

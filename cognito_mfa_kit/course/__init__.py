@@ -30,6 +30,7 @@ from .lessons import (
     challenge_line,
     claims,
     demo_authenticator,
+    demo_pool,
     enrolled_user,
     federated_provider,
     fresh_user,
@@ -39,6 +40,7 @@ from .lessons import (
     pool_table,
     sessions,
     skewed,
+    wrap_up,
 )
 from .playground import (
     PLAYGROUND_COLUMNS,
@@ -55,8 +57,9 @@ __all__ = [
     "DEMO_SECRET", "HEADLESS_ENV", "KIT_COMMAND", "PLAYGROUND_COLUMNS", "PLAYGROUND_DEFAULT_FLOWS", "PLAYGROUND_FLOWS",
     "PLAYGROUND_USERS", "QUIZZES", "CheckResult", "Expected", "Markdown", "Playground", "call_html", "calls",
     "challenge_line", "check_mfa_status", "check_next_sign_in", "check_pool", "claims", "demo_authenticator",
-    "enrolled_user", "expect", "federated_provider", "follow", "fresh_user", "headless", "install_name_error_hint",
+    "demo_pool", "enrolled_user", "expect", "federated_provider", "follow", "fresh_user", "headless",
+    "install_name_error_hint",
     "live_answer", "masked_key_uri", "next_code", "outcome", "playground", "pool_table", "quiz", "sessions", "skewed",
-    "task",
+    "task", "wrap_up",
     "unfollow",
 ]

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..clockhint import clock_ahead
 from ..errors import explain
 from ..journal import Call
 from ..rendering import PRE_STYLE, folded_pre
@@ -64,7 +65,8 @@ def _is_expected(call: Call) -> bool:
 _PRE = f"<pre style='{PRE_STYLE};margin-bottom:6px'>"
 
 
-def call_html(call: Call, index: int | None = None, *, expected: bool = False) -> str:
+def call_html(call: Call, index: int | None = None, *, expected: bool = False,
+              clock_ahead: float | None = None) -> str:
     """One call as HTML: operation and outcome, the AWS CLI twin, Cognito's answer (masked, a long one folded),
     the request folded. ``expected``: a failure the lesson is about, shown calmly."""
     e = html.escape
@@ -90,7 +92,7 @@ def call_html(call: Call, index: int | None = None, *, expected: bool = False) -
         parts.append(f"<small>Cognito refused it, as this step expects</small>{_PRE}{e(error.code)}: "
                      f"{e(error.message)}</pre>")
     else:
-        why = explain((error.code, error.message), operation=call.operation)
+        why = explain((error.code, error.message), operation=call.operation, clock_ahead=clock_ahead)
         parts.append(
             f"<small>Cognito refused</small>{_PRE}{e(why.code or error.code)}: {e(why.message or '')}</pre>"
             f"<small><b>{e(why.title)}.</b> {e(why.what_to_do)}</small>"
@@ -126,6 +128,8 @@ class _Calls:
     """
 
     items: list[tuple[int, Call, bool]] = field(default_factory=list)
+    #: id(call) → how far its pool's clock ran ahead when the call refused a TOTP code
+    clock_ahead: dict[int, float] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
         if not self.items:
@@ -134,7 +138,7 @@ class _Calls:
         folded: list[str] = []
         for n, (i, call, expected) in enumerate(self.items):
             if n < SHOWN_CALLS or not call.ok:
-                page.append(call_html(call, i, expected=expected))
+                page.append(call_html(call, i, expected=expected, clock_ahead=self.clock_ahead.get(id(call))))
             elif n < SHOWN_CALLS + SHOWN_HEADLINES:
                 page.append(_call_line(call, i, expected=expected))
             else:
@@ -166,11 +170,13 @@ class _Follower:
     unsubscribe: Any = None
     shell: Any = None
     cell_calls: list[tuple[int, Call, bool]] = field(default_factory=list)
+    clock_ahead: dict[int, float] = field(default_factory=dict)
     handle: Any = None
 
     def pre(self, *_: Any) -> None:
         self.in_cell = True
         self.cell_calls = []
+        self.clock_ahead = {}
         self.handle = None
 
     def post(self, *_: Any) -> None:
@@ -185,7 +191,11 @@ class _Follower:
         from IPython.display import display
 
         self.cell_calls.append((len(self.lab.journal), call, _is_expected(call)))
-        view = _Calls(list(self.cell_calls))
+        if call.error is not None:  # a refused code while its pool's clock runs ahead: say so, not "the phone"
+            ahead = clock_ahead(self.lab, call.error.code, request=call.request)
+            if ahead is not None:
+                self.clock_ahead[id(call)] = ahead
+        view = _Calls(list(self.cell_calls), dict(self.clock_ahead))
         if self.handle is None:  # one output per cell, updated as its calls come in
             self.handle = display(view, display_id=True)
         else:

@@ -25,21 +25,24 @@ if TYPE_CHECKING:
     from ..totp import VirtualAuthenticator
 
 __all__ = [
-    "DEMO_SECRET", "challenge_line", "claims", "demo_authenticator", "enrolled_user", "federated_provider",
-    "fresh_user", "masked_key_uri", "next_code", "outcome", "pool_table", "sessions", "skewed",
+    "DEMO_SECRET", "challenge_line", "claims", "demo_authenticator", "demo_pool", "enrolled_user",
+    "federated_provider", "fresh_user", "masked_key_uri", "next_code", "outcome", "pool_table", "sessions", "skewed",
+    "wrap_up",
 ]
 
 
 def next_code(lab: Lab, authenticator: VirtualAuthenticator) -> str:
     """The authenticator's code of the next 30-second step, once that step has begun.
 
-    A code can be used once: after VerifySoftwareToken, the sign-in needs the *next* code. In the sandbox the
-    clock jumps to the next step (no waiting); on AWS this sleeps until the code changes (at most 30 s).
+    A code can be used once: after VerifySoftwareToken, the sign-in needs the *next* code. In the sandbox the clock
+    of the authenticator's pool jumps to the next step (no waiting; :func:`wrap_up` puts it back at the end of the
+    lesson); on AWS this sleeps until the code changes (at most 30 s).
     """
     wait = authenticator.seconds_left()
-    if lab.is_sandbox:
-        lab.advance_clock(wait)
-    else:  # pragma: no cover - real AWS
+    pool = getattr(authenticator.clock, "pool", None)  # the pool whose clock the authenticator follows
+    if lab.is_sandbox and pool:
+        lab.advance_clock(wait, pool)  # that pool only: nobody else's codes move (put back by course.wrap_up)
+    else:  # real AWS, or an authenticator on no pool's clock: wait for the real code to change
         time.sleep(wait + 0.5)
     return authenticator.code()
 
@@ -105,11 +108,32 @@ def challenge_line(lab: Lab, challenge: Challenge, pool: TeachingPool) -> Markdo
 DEMO_SECRET = "JBSWY3DPEHPK3PXP"  # RFC/authenticator documentation's well-known example key; not a Cognito secret
 
 
+def demo_pool(lab: Lab) -> TeachingPool:
+    """Notebook 00's pool (``course-00``, made once per lab): its clock is the one the demo authenticator follows."""
+    from ..flows import create_teaching_pool
+
+    pool = getattr(lab, "_demo_pool", None)
+    if pool is None:
+        pool = create_teaching_pool(lab, "course-00", mfa="OPTIONAL")
+        lab._demo_pool = pool  # type: ignore[attr-defined]
+    return pool
+
+
 def demo_authenticator(lab: Lab) -> VirtualAuthenticator:
-    """An authenticator for a well-known *example* key, on the lab's clock (notebook 00: how codes change)."""
+    """An authenticator for a well-known *example* key, on the clock of notebook 00's pool (how codes change)."""
     from ..totp import VirtualAuthenticator
 
-    return VirtualAuthenticator(DEMO_SECRET, lab.clock, account_name="demo", issuer="Example")
+    clock = lab.clock_for(demo_pool(lab)) if lab.is_sandbox else lab.clock
+    return VirtualAuthenticator(DEMO_SECRET, clock, account_name="demo", issuer="Example")
+
+
+def wrap_up(lab: Lab) -> Markdown:
+    """A lesson's last cell: every pool clock the lesson moved goes back on real time (a real phone works again)."""
+    moved = lab.put_clocks_back() if lab.is_sandbox else []
+    if not moved:
+        return Markdown("Every clock this lesson used is on real time: a real phone's codes work.")
+    return Markdown(f"Back on real time: the clock of {', '.join(f'`{p}`' for p in moved)}. "
+                    "A real phone's codes work again.")
 
 
 def masked_key_uri(authenticator: VirtualAuthenticator) -> str:
@@ -132,7 +156,7 @@ def skewed(lab: Lab, authenticator: VirtualAuthenticator, seconds: float) -> Vir
     """The same authenticator on a phone whose clock is ``seconds`` ahead (or behind, negative) of Cognito's."""
     from ..totp import VirtualAuthenticator
 
-    return VirtualAuthenticator(authenticator.secret, _SkewedClock(lab.clock, seconds),
+    return VirtualAuthenticator(authenticator.secret, _SkewedClock(authenticator.clock, seconds),
                                 account_name=authenticator.account_name, issuer=authenticator.issuer)
 
 
@@ -195,7 +219,7 @@ def claims(lab: Lab, pool: TeachingPool, tokens: Any) -> Markdown:
     found = {}
     for use, token in (("id", tokens.id_token), ("access", tokens.access_token)):
         found[use] = verify(token, jwks_url=url, issuer=issuer, client_id=pool.client_id, token_use=use,
-                            now=lab.clock.now(), leeway=5)
+                            now=lab.clock_for(pool).now(), leeway=5)
     for name in ("token_use", "username", "auth_time", "iat", "exp"):
         cells = []
         for use in ("id", "access"):

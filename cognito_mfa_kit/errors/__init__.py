@@ -147,11 +147,25 @@ def _find_rule(code: str | None, message: str, operation: str | None) -> Rule | 
     return None
 
 
-def explain(error: Any, operation: str | None = None) -> Explanation:
+#: a TOTP code refused: at sign-in, or at VerifySoftwareToken
+CODE_ERRORS = frozenset({"CodeMismatchException", "EnableSoftwareTokenMFAException"})
+#: a pool clock this far ahead makes some of a real phone's codes fall outside Cognito's ±30 s window
+CLOCK_AHEAD_MATTERS = 15.0
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(abs(seconds))
+    minutes, secs = divmod(seconds, 60)
+    return f"{minutes} min {secs} s" if minutes and secs else f"{minutes} min" if minutes else f"{secs} s"
+
+
+def explain(error: Any, operation: str | None = None, *, clock_ahead: float | None = None) -> Explanation:
     """Explain ``error`` in plain words. Never raises; unknown errors get a generic explanation.
 
     ``operation`` names the API call that failed when ``error`` does not carry it (a ``(code, message)`` pair from
-    the journal); a ``ClientError`` knows its own.
+    the journal); a ``ClientError`` knows its own. ``clock_ahead``: how far the clock of the user's pool runs ahead
+    of real time (the sandbox's pools have a clock each, which lessons move) — a refused code is then explained by
+    it, not by the phone.
     """
     try:
         code, message, found_operation = _code_message_operation(error)
@@ -171,11 +185,21 @@ def explain(error: Any, operation: str | None = None) -> Explanation:
     reference = rule.reference
     if reference is None and operation and re.fullmatch(r"[A-Za-z]+", operation):
         reference = API_PAGE.format(operation)
+    what_to_do = rule.what_to_do
+    if code in CODE_ERRORS and clock_ahead is not None and clock_ahead >= CLOCK_AHEAD_MATTERS:
+        steps = int(clock_ahead // 30) + (1 if clock_ahead % 30 else 0)
+        why = (f"This user pool's clock runs {_duration(clock_ahead)} ahead of real time (a lesson moved it "
+               f"forward). A phone shows the code for the real time, which this pool takes for a code about "
+               f"{steps} step{'s' if steps != 1 else ''} old: Cognito accepts one step (30 s) either side, no more. "
+               "The phone is right; the pool's clock is ahead.")
+        what_to_do = ("Put the pool back on real time — `lab.back_to_real_time(pool)`, `course.wrap_up(lab)` or the "
+                      "**Real time** button of the clock controls — then type the code the phone shows (or use the "
+                      "virtual authenticator, which follows the pool's clock).")
     return Explanation(
         title=rule.title,
         what_happened=rule.what_happened,
         why=why,
-        what_to_do=rule.what_to_do,
+        what_to_do=what_to_do,
         code=code,
         message=message or None,
         reference=reference,

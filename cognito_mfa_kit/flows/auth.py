@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pycognito.aws_srp import AWSSRP
 
+from ..poolref import PoolRef, pool_id_of
 from ._masked import MaskedRepr, secret
 from .pool import TeachingPool
 
@@ -45,9 +46,10 @@ class Challenge(MaskedRepr):
     session: str | None = secret()
     parameters: dict[str, str] = field(default_factory=dict)
     username: str = ""  # the real user name (USER_ID_FOR_SRP), to send back as USERNAME
-    issued_at: float = 0.0  # lab.clock.now() when it arrived
+    issued_at: float = 0.0  # when it arrived, by its pool's clock
     api: Api = "admin"
     device: RememberedDevice | None = None  # the device signing in, if any (sent as DEVICE_KEY)
+    pool_id: str | None = None  # the pool it came from (its clock times the session)
 
     def expires_at(self, session_minutes: int | TeachingPool = 3) -> float:
         """When the session expires: ``issued_at`` + the app client's AuthSessionValidity (minutes)."""
@@ -55,8 +57,9 @@ class Challenge(MaskedRepr):
         return self.issued_at + 60 * minutes
 
     def seconds_left(self, lab: Lab, session_minutes: int | TeachingPool = 3) -> float:
-        """Seconds until the session expires, by ``lab.clock`` (negative once expired)."""
-        return self.expires_at(session_minutes) - lab.clock.now()
+        """Seconds until the session expires, by its pool's clock (negative once expired)."""
+        clock = lab.clock_for(self.pool_id) if self.pool_id else lab.clock
+        return self.expires_at(session_minutes) - clock.now()
 
 
 SignInResult = Tokens | Challenge
@@ -108,9 +111,10 @@ def to_result(
     username: str,
     api: Api,
     device: RememberedDevice | None = None,
+    pool: PoolRef | None = None,
     refresh_token: str | None = None,
 ) -> SignInResult:
-    """Tokens from AuthenticationResult, else a Challenge stamped with the lab's clock."""
+    """Tokens from AuthenticationResult, else a Challenge stamped with its pool's clock (``pool``)."""
     result = response.get("AuthenticationResult")
     if result:
         return Tokens(
@@ -128,7 +132,8 @@ def to_result(
         session=response.get("Session"),
         parameters=params,
         username=params.get("USER_ID_FOR_SRP") or params.get("USERNAME") or username,
-        issued_at=lab.clock.now(),
+        issued_at=(lab.clock_for(pool) if pool is not None else lab.clock).now(),
         api=api,
         device=device,
+        pool_id=pool_id_of(pool) if pool is not None else None,
     )

@@ -93,7 +93,8 @@ def respond(
     responses = with_secret_hash(pool, challenge.username, responses)
     sent_session = session if challenge.name == "MFA_SETUP" else (session or challenge.session)
     response = respond_call(lab, pool, challenge.name, sent_session, responses, challenge.api)
-    result = to_result(lab, response, username=challenge.username, api=challenge.api, device=challenge.device)
+    result = to_result(lab, response, username=challenge.username, api=challenge.api, device=challenge.device,
+                       pool=pool)
     if isinstance(result, Challenge) and result.name == "DEVICE_SRP_AUTH" and result.device is not None:
         return answer_device_challenge(lab, pool, result)
     return result

@@ -154,7 +154,7 @@ def answer_device_challenge(
         challenge.api,
     )
     if first.get("ChallengeName") != "DEVICE_PASSWORD_VERIFIER":
-        return to_result(lab, first, username=challenge.username, api=challenge.api, device=device)
+        return to_result(lab, first, username=challenge.username, api=challenge.api, device=device, pool=pool)
     answer = srp.process_device_challenge(first["ChallengeParameters"])
     final = respond_call(lab, pool, "DEVICE_PASSWORD_VERIFIER", first.get("Session"), answer, challenge.api)
-    return to_result(lab, final, username=challenge.username, api=challenge.api, device=device)
+    return to_result(lab, final, username=challenge.username, api=challenge.api, device=device, pool=pool)

@@ -224,6 +224,8 @@ def create_teaching_pool(
             # UpdateUserPool resets what it is not given, so it gets the kit's whole pool configuration; the MFA
             # configuration is set again right after. [Sandbox: a pool's DeviceConfiguration can't be removed.]
             client.update_user_pool(UserPoolId=pool_id, **_pool_request(full_name, run_id, remember_devices))
+        if lab.is_sandbox:
+            lab.back_to_real_time(pool_id)  # a lesson run again starts on real time, whatever the last run left
     client.set_user_pool_mfa_config(**_mfa_request(lab, pool_id, mfa, totp, sms, sms_role_arn, sms_external_id))
 
     client_name = _client_name(full_name)

@@ -63,7 +63,8 @@ def sign_in(
         if device is not None:
             params["DEVICE_KEY"] = device.device_key
         response = initiate(lab, pool, _FLOWS[(api, method)], with_secret_hash(pool, username, params), api)
-        return _continue_device(lab, pool, to_result(lab, response, username=username, api=api, device=device))
+        return _continue_device(lab, pool, to_result(lab, response, username=username, api=api, device=device,
+                                                     pool=pool))
 
     extra = {}
     if device is not None:
@@ -77,7 +78,8 @@ def sign_in(
         answer = srp.process_challenge(response["ChallengeParameters"], auth_params)
         response = respond_call(lab, pool, "PASSWORD_VERIFIER", response.get("Session"), answer, api)
     real_name = (response.get("ChallengeParameters") or {}).get("USER_ID_FOR_SRP") or username
-    return _continue_device(lab, pool, to_result(lab, response, username=real_name, api=api, device=device))
+    return _continue_device(lab, pool, to_result(lab, response, username=real_name, api=api, device=device,
+                                                 pool=pool))
 
 
 def refresh(lab: Lab, pool: TeachingPool, tokens: Tokens, *, api: Api = "client") -> Tokens:
@@ -89,7 +91,8 @@ def refresh(lab: Lab, pool: TeachingPool, tokens: Tokens, *, api: Api = "client"
     if tokens.username:
         params = with_secret_hash(pool, tokens.username, params)
     response = initiate(lab, pool, "REFRESH_TOKEN_AUTH", params, api)
-    result = to_result(lab, response, username=tokens.username or "", api=api, refresh_token=tokens.refresh_token)
+    result = to_result(lab, response, username=tokens.username or "", api=api, refresh_token=tokens.refresh_token,
+                       pool=pool)
     if not isinstance(result, Tokens):  # Cognito never challenges a refresh; say so if a backend does
         raise RuntimeError(f"REFRESH_TOKEN_AUTH answered with a {result.name} challenge instead of tokens")
     return result

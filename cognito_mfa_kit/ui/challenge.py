@@ -8,6 +8,7 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
+from ..clockhint import clock_ahead
 from ..journal import Journal
 from ..totp import VirtualAuthenticator
 from .authenticator import VirtualAuthenticatorView
@@ -37,7 +38,7 @@ class ChallengeResponder(widgets.VBox):
     Optional helpers for a trainee without a phone or a terminal:
 
     - ``authenticator`` (a :class:`~cognito_mfa_kit.totp.VirtualAuthenticator`, or the TOTP secret to build one on
-      ``lab.clock``): its current code (``cmk-virtual-code``) is shown next to the code field of a
+      the pool's clock): its current code (``cmk-virtual-code``) is shown next to the code field of a
       ``SOFTWARE_TOKEN_MFA`` challenge;
     - ``show_calls``: the calls it makes (with an MFA_SETUP enrolment's) are copied into ``journal`` and shown live
       under it (``journal_view``);
@@ -55,7 +56,9 @@ class ChallengeResponder(widgets.VBox):
                  show_calls: bool = True, show_tokens: bool = True) -> None:
         self.lab = lab
         if isinstance(authenticator, str):
-            authenticator = VirtualAuthenticator(authenticator, getattr(lab, "clock", None), account_name=account_name)
+            on_pool = pool is not None and hasattr(lab, "clock_for")
+            clock = lab.clock_for(pool) if on_pool else getattr(lab, "clock", None)
+            authenticator = VirtualAuthenticator(authenticator, clock, account_name=account_name)
         self.authenticator: VirtualAuthenticator | None = authenticator
         self.virtual: VirtualAuthenticatorView | None = (
             VirtualAuthenticatorView(authenticator, autostart=False) if authenticator is not None else None
@@ -74,6 +77,7 @@ class ChallengeResponder(widgets.VBox):
         self.countdown = widgets.HTML("")
         self.countdown.add_class("cmk-session-countdown")
         self.status = StatusLine()
+        self.status.clock_ahead = lambda code: clock_ahead(self.lab, code, pool=self.pool)
         self.body = widgets.VBox([])
         self.code_entry = CodeEntry(self._answer_code, label="Code", button="Respond",
                                     button_class="cmk-respond-button", status=self.status)
@@ -151,7 +155,7 @@ class ChallengeResponder(widgets.VBox):
         elif c.name == "MFA_SETUP":
             self.enrol = EnrolForm(self.lab, session=c.session, account_name=self.account_name or c.username,
                                    device_name=self.device_name, autostart=self.autostart, journal=self.journal,
-                                   show_calls=False)
+                                   show_calls=False, pool=self.pool)
             self.enrol.observe(self._verified, names="verification")
             self.finish_button.disabled = True
             self.body.children = (self.enrol, self.finish_button)

@@ -14,7 +14,9 @@ from .restart import add_restart_note
 
 
 class ClockControls(widgets.VBox):
-    """Buttons that move the sandbox's clock forward; hidden (and inert) unless ``lab.is_sandbox``.
+    """Buttons that move a pool's clock forward (``pool``: each user pool has its own clock; None: the sandbox's own,
+    which moves every pool — the trainer's) and put it back on real time; hidden (and inert) unless
+    ``lab.is_sandbox``. ``pool`` may be set later (e.g. once a form made the pool).
 
     ``on_advance`` callbacks run after each move (e.g. to redraw countdowns at once).
     """
@@ -24,8 +26,9 @@ class ClockControls(widgets.VBox):
         ("+3 min", 180, "cmk-clock-3min"),
     )
 
-    def __init__(self, lab: Any) -> None:
+    def __init__(self, lab: Any, pool: Any = None) -> None:
         self.lab = lab
+        self.pool = pool
         self.on_advance: list[Callable[[float], None]] = []
         self.status = StatusLine()
         self.time_label = widgets.Label("")
@@ -60,27 +63,31 @@ class ClockControls(widgets.VBox):
         def move() -> str:
             if not self.visible:
                 raise RuntimeError("The clock can only be moved in the sandbox.")
-            self.lab.advance_clock(seconds)
+            self.lab.advance_clock(seconds, self.pool)
             self._show_time()
             for callback in list(self.on_advance):
                 try:
                     callback(seconds)
                 except Exception:  # a listener must not spoil the move
                     pass
-            return f"Sandbox clock moved {_human(seconds)} forward."
+            return f"{self._whose()} moved {_human(seconds)} forward."
         return move
 
     def _back_to_real_time(self) -> str:
         if not self.visible:
             raise RuntimeError("The clock can only be moved in the sandbox.")
-        self.lab.back_to_real_time()
+        self.lab.back_to_real_time(self.pool)
         self._show_time()
         for callback in list(self.on_advance):
             try:
                 callback(0.0)
             except Exception:  # a listener must not spoil the move
                 pass
-        return "The sandbox is back on real time: a phone's codes match it again."
+        return f"{self._whose()} is back on real time: a phone's codes match it again."
+
+    def _whose(self) -> str:
+        pool_id = getattr(self.pool, "pool_id", self.pool)
+        return f"The clock of pool {pool_id}" if pool_id else "The sandbox's clock"
 
     def advance(self, seconds: float) -> bool:
         """Move the clock as the matching button would (True on success)."""
@@ -89,7 +96,7 @@ class ClockControls(widgets.VBox):
 
     def _show_time(self) -> None:
         try:
-            now = self.lab.clock.now()
+            now = (self.lab.clock_for(self.pool) if self.pool is not None else self.lab.clock).now()
             offset = now - time.time()
             self.time_label.value = (f"sandbox time {time.strftime('%H:%M:%S', time.gmtime(now))} UTC "
                                      f"({signed_seconds(offset)} from this machine)")

@@ -11,6 +11,7 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
+from ..clockhint import clock_ahead
 from ..journal import Journal
 from ..totp import DEFAULT_ISSUER
 from .code_entry import CodeEntry
@@ -38,8 +39,10 @@ class EnrolForm(widgets.VBox):
 
     def __init__(self, lab: Any, *, access_token: str | None = None, session: str | None = None,
                  account_name: str = "trainee", issuer: str = DEFAULT_ISSUER, device_name: str = "BobPhone",
-                 autostart: bool = True, journal: Journal | None = None, show_calls: bool = True) -> None:
+                 autostart: bool = True, journal: Journal | None = None, show_calls: bool = True,
+                 pool: Any = None) -> None:
         self.lab = lab
+        self.pool = pool  # the user's pool: its clock times the codes (read from the access token when not given)
         self.journal = journal if journal is not None else Journal()
         self.journal_view: JournalView | None = (
             JournalView(self.journal, max_calls=10, title="Calls this form made") if show_calls else None
@@ -54,6 +57,8 @@ class EnrolForm(widgets.VBox):
         self.device_name = widgets.Text(value=device_name, description="Device name",
                                         style={"description_width": "initial"})
         self.device_name.add_class("cmk-device-name")
+        self.status.clock_ahead = lambda code: clock_ahead(
+            self.lab, code, pool=self.pool or getattr(self.association, "pool_id", None))
         self.code_entry = CodeEntry(self._verify, label="Code", button="Verify", status=self.status)
         self.code_entry.set_enabled(False)
         self.verify_box = widgets.VBox([self.device_name, self.code_entry])
@@ -73,11 +78,13 @@ class EnrolForm(widgets.VBox):
         from ..flows.enrol import associate
 
         with self._own_calls():
-            association = associate(self.lab, access_token=self.access_token or None, session=self.session or None)
+            association = associate(self.lab, access_token=self.access_token or None, session=self.session or None,
+                                    pool=self.pool)
         if self.card is not None:
             self.card.close()
+        clock = self.lab.clock_for(association.pool_id) if association.pool_id else self.lab.clock
         self.card = TotpEnrolmentCard(association.secret_code, account_name=self.account_name, issuer=self.issuer,
-                                      clock=self.lab.clock, autostart=self.autostart)
+                                      clock=clock, autostart=self.autostart)
         self.card_box.children = (self.card,)
         self.association = association
         self.verification = None

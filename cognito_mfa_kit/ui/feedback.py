@@ -51,6 +51,9 @@ class StatusLine(widgets.HTML):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.add_class("cmk-status")
+        #: ``clock_ahead(code)`` → how far the clock of the form's pool runs ahead (a form sets it): a refused code
+        #: is then explained by the clock, not the phone
+        self.clock_ahead: Any = None
 
     def _show(self, kind: str, text: str, body: str | None = None) -> None:
         self.text = text
@@ -78,7 +81,14 @@ class StatusLine(widgets.HTML):
 
     def error(self, exc: BaseException) -> Explanation:
         """Show ``exc`` explained by the catalogue; returns the explanation (``exception`` keeps ``exc``)."""
-        explanation = explain(exc)
+        code = (getattr(exc, "response", None) or {}).get("Error", {}).get("Code")
+        ahead = None
+        if self.clock_ahead is not None and code:
+            try:
+                ahead = self.clock_ahead(code)
+            except Exception:  # noqa: BLE001 - a hint only
+                ahead = None
+        explanation = explain(exc, clock_ahead=ahead)
         self.explanation = explanation
         self.exception = exc
         text = f"Failed: {explanation.title}" + (f" ({explanation.code})" if explanation.code else "")

@@ -162,6 +162,7 @@ class Walkthrough(widgets.VBox):
         for form in (self.user_form, self.signin_form, self.first_challenge, self.preference_form,
                      self.mfa_signin_form, self.mfa_challenge):
             form.pool = pool
+        self.clock.pool = pool  # the clock buttons move this pool's clock, not the others'
         self._complete("pool")
 
     def _user_ready(self, user: Any) -> None:

@@ -8,9 +8,12 @@ passwords of the users the notebooks made.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +24,7 @@ import pytest
 from nbclient import NotebookClient
 
 from cognito_mfa_kit.course import HEADLESS_ENV
+from cognito_mfa_kit.lifetime import child_command
 from cognito_mfa_kit.sandbox import ENV_URL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,17 +39,22 @@ class CourseSandbox:
     state_path: Path
 
     def passwords(self) -> set[str]:
-        """Every password the sandbox holds (the users the notebooks created), from its state file."""
-        state = json.loads(self.state_path.read_text())
-        return {user["password"] for backend in state["backends"] for pool in backend["pools"]
-                for user in pool.get("users", []) if user.get("password")}
+        """Every password the sandbox holds (the users the notebooks created), from its store (read-only)."""
+        with contextlib.closing(sqlite3.connect(f"file:{self.state_path}?mode=ro", uri=True)) as db:
+            users = [json.loads(data) for (data,) in db.execute("SELECT data FROM users")]
+        return {user["password"] for user in users if user.get("password")}
+
+    def clocks(self) -> dict[str, Any]:
+        """The sandbox's clock and the pools that run ahead of real time."""
+        with urllib.request.urlopen(f"{self.endpoint_url}/_sandbox/clock", timeout=10) as response:
+            return json.loads(response.read())
 
 
 @pytest.fixture(scope="session")
 def course_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CourseSandbox]:
     """``cognito-mfa-kit sandbox --state FILE`` as a child process, on a free loopback port, for this session."""
-    state = tmp_path_factory.mktemp("course-sandbox") / "state.json"
-    proc = subprocess.Popen([sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--port", "0", "--state", str(state)],
+    state = tmp_path_factory.mktemp("course-sandbox") / "state.sqlite3"
+    proc = subprocess.Popen(child_command("cognito_mfa_kit", "sandbox", "--port", "0", "--state", str(state)),
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None

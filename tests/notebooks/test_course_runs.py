@@ -81,6 +81,8 @@ def test_notebook_runs_headless_and_shows_no_secret(path: Path, executed: Callab
     assert "command not found" not in texts and "Traceback" not in texts
     assert "local Cognito sandbox" in texts  # every notebook starts with connect() + course.follow(lab)
     assert leaks(nb, course_sandbox.passwords()) == []
+    clocks = course_sandbox.clocks()  # a lesson that moved its pools' clocks put them back: real phones work again
+    assert clocks["offset"] == 0 and clocks["pools_ahead"] == {}, clocks
 
 
 def test_the_scan_finds_planted_secrets() -> None:

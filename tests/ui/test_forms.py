@@ -7,6 +7,8 @@ import threading
 import time
 import types
 
+import pytest
+
 from cognito_mfa_kit import flows
 from cognito_mfa_kit.flows.auth import Challenge, Tokens
 from cognito_mfa_kit.ui import (
@@ -298,24 +300,27 @@ def test_clock_controls_hidden_and_inert_outside_the_sandbox():
     assert moved == [] and controls.real_time_button.disabled
 
 
-def test_clock_controls_move_the_sandbox_clock(lab):
-    controls = ClockControls(lab)
+def test_clock_controls_move_their_pools_clock_and_put_it_back(lab, pool, unique):
+    other = flows.create_teaching_pool(lab, unique + "-other", mfa="OPTIONAL")
+    controls = ClockControls(lab, pool)
     ticked = []
     controls.on_advance.append(ticked.append)
-    before = lab.clock.now()
     controls.buttons[180].click()
-    assert controls.status.kind == "ok" and ticked == [180]
-    assert lab.clock.now() - before >= 180
-
-
-def test_clock_controls_go_back_to_real_time():
-    """Against a fake lab: the shared test sandbox's clock must only move forward."""
-    calls = []
-    fake = types.SimpleNamespace(is_sandbox=True, back_to_real_time=lambda: calls.append("reset") or time.time(),
-                                 clock=types.SimpleNamespace(now=time.time))
-    controls = ClockControls(fake)
+    assert controls.status.kind == "ok" and ticked == [180] and pool.pool_id in controls.status.text
+    assert lab.clock_for(pool).now() - time.time() == pytest.approx(180 + lab.clock.offset, abs=3)
+    assert lab.clock_for(other).now() - time.time() == pytest.approx(lab.clock.offset, abs=3)  # not moved
     controls.real_time_button.click()
-    assert calls == ["reset"] and controls.status.kind == "ok" and "real time" in controls.status.text
+    assert controls.status.kind == "ok" and "real time" in controls.status.text and ticked == [180, 0.0]
+    assert abs(lab.clock_time(pool).offset) < 0.5 and pool.pool_id not in lab.moved_pools
+
+
+def test_clock_controls_follow_the_pool_they_are_given_later(lab, pool):
+    controls = ClockControls(lab)  # e.g. the walkthrough's, before its pool exists
+    controls.pool = pool
+    controls.buttons[30].click()
+    assert lab.clock_time(pool).offset - lab.clock.offset == pytest.approx(30, abs=1)
+    controls.real_time_button.click()
+    assert abs(lab.clock_time(pool).offset) < 0.5
 
 
 def test_timers_do_not_write_to_stdout(capsys):
