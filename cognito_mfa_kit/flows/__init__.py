@@ -29,7 +29,7 @@ The seed flow:
 >>> flows.verify(lab, phone.code(), access_token=tokens.access_token, device_name="BobPhone")
 >>> flows.set_preference(lab, tokens.access_token, totp_enabled=True, totp_preferred=True)
 >>> challenge = flows.sign_in(lab, pool, "Bob", bob.password)          # SOFTWARE_TOKEN_MFA
->>> lab.advance_clock(30)                                                # a code can't be used twice
+>>> lab.advance_clock(30, pool)                                          # a code can't be used twice
 >>> tokens = flows.respond(lab, pool, challenge, code=phone.code())
 """
 
