@@ -14,17 +14,22 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import moto.core.responses as moto_core_responses
 from moto.core.request import Request as MotoRequest
+from moto.core.utils import camelcase_to_underscores
 from werkzeug.wrappers import Request, Response
 
+from . import protocol
 from .backend import LOCK, SandboxUserPool, install, sandbox_backends
 from .clock import CLOCK
 from .responses import SandboxResponse
 from .timeshift import back_to_real_time
+
+_log = logging.getLogger(__name__)
 
 
 class _WsgiRequest(MotoRequest):
@@ -65,6 +70,12 @@ def _pool_exists(pool_id: str) -> bool:
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+def _cognito_error(kind: str, message: str, status: int = 400) -> Response:
+    """A cognito-idp error as Cognito sends it."""
+    return Response(protocol.error_body(kind, message), status=status,
+                    headers={"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": kind})
 
 
 def _error(kind: str, message: str, status: int = 400) -> Response:
@@ -136,10 +147,28 @@ class SandboxApp:
             answer = hook(request, operation)
             if answer is not None:
                 return answer
-        with LOCK:
-            status, headers, body = SandboxResponse.dispatch(request, request.url, request.headers)
-            if self.after_change is not None and not operation.startswith(("Get", "List", "Describe")):
-                self.after_change()
+        try:
+            checked = protocol.check(request.headers.get("X-Amz-Target"), request.get_data())
+        except protocol.ProtocolError as refused:
+            return _cognito_error(refused.kind, refused.message, refused.status)
+        if camelcase_to_underscores(checked.name) not in _sandbox_method_names(SandboxResponse):
+            # [UNVERIFIED] Cognito knows every operation of its model; the sandbox answers the ones it can't play
+            # with a clear 400 (never a 500 "not implemented", which botocore would retry).
+            return _cognito_error("InvalidParameterException", f"The sandbox doesn't emulate {checked.name}.")
+        return self._dispatch(request, checked)
+
+    def _dispatch(self, request: Request, checked: protocol.Request) -> Response:
+        """moto's dispatch under the backend lock; an exception escaping it is the sandbox's own bug: logged once
+        with its traceback, answered as Cognito answers an internal error (HTTP 500 ``InternalErrorException``)."""
+        try:
+            with LOCK:
+                status, headers, body = SandboxResponse.dispatch(request, request.url, request.headers)
+                if self.after_change is not None and not checked.name.startswith(("Get", "List", "Describe")):
+                    self.after_change()
+        except Exception:
+            _log.exception("sandbox bug while serving %s", checked.name)
+            return _cognito_error("InternalErrorException", f"The sandbox failed while serving {checked.name} "
+                                  "(its traceback is in the sandbox's log).", 500)
         headers = {k: v for k, v in dict(headers).items() if k.lower() not in ("status", "content-length")}
         headers.setdefault("Content-Type", "application/x-amz-json-1.1")
         return Response(body, status=int(status), headers=headers)

@@ -28,12 +28,14 @@ from .answers import ChallengeAnswers
 from .clock import CLOCK, pool_time
 from .device_api import DeviceApi
 from .enrolment import TotpEnrolment
-from .model import SandboxUserPool, UserMfa, mfa
+from .exceptions import UnauthorizedException, UnsupportedOperationException, UnsupportedTokenTypeException
+from .model import SandboxUserPool, UserMfa, mfa, new_client_id, new_client_secret
 from .preference import MfaPreferenceRules
 from .sessions import AuthSession, SessionStore
 from .signin import SignInRules
 
-__all__ = ["LOCK", "SandboxBackend", "SandboxUserPool", "UserMfa", "backend_for", "install", "mfa", "sandbox_backends"]
+__all__ = ["LOCK", "SandboxBackend", "SandboxUserPool", "UserMfa", "backend_for", "install", "mfa", "sandbox_backends",
+           "token_backend"]
 
 
 #: moto's backends are not thread-safe: every call (and every read of the backends' state) holds this lock.
@@ -86,6 +88,41 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
         super().delete_user_pool(user_pool_id)
         CLOCK.forget(user_pool_id)
 
+    def create_user_pool_client(
+        self, user_pool_id: str, generate_secret: bool, extended_config: dict[str, Any]
+    ) -> CognitoIdpUserPoolClient:
+        # Ids and secrets look like Cognito's (``model.new_client_id`` / ``new_client_secret``), not moto's.
+        client = super().create_user_pool_client(user_pool_id, generate_secret, extended_config)
+        pool = self.describe_user_pool(user_pool_id)
+        del pool.clients[client.id]
+        client.id, client.secret = new_client_id(), new_client_secret()
+        pool.clients[client.id] = client
+        return client
+
+    def revoke_token(self, token: str, client_id: str, client_secret: str | None) -> None:
+        """Rule: RevokeToken revokes that refresh token and the access tokens issued from it; the user's other
+        sign-ins keep working (token revocation docs). The refusals' names follow the service model's errors for
+        RevokeToken; their wording is [UNVERIFIED]."""
+        try:
+            pool, client = self._pool_of_client(client_id)
+        except ResourceNotFoundError:
+            raise UnauthorizedException(f"Invalid client id {client_id}: no app client has it.") from None
+        if client.generate_secret and client_secret != client.secret:
+            # /oauth2/revoke answers 401 invalid_client "if the client credentials are invalid".
+            raise UnauthorizedException(f"Unable to verify the client secret for client {client_id}.")
+        if not client.extended_config.get("EnableTokenRevocation", True):
+            # /oauth2/revoke: invalid_request "if the feature is disabled for the app client".
+            raise UnsupportedOperationException(f"Token revocation is not enabled for app client {client_id}.")
+        if token not in pool.refresh_tokens:
+            if token in pool.access_tokens or token in pool.id_tokens or token in pool.revoked_tokens:
+                # /oauth2/revoke: unsupported_token_type "if the token ... is not a refresh token".
+                raise UnsupportedTokenTypeException("RevokeToken takes a refresh token, not an access or ID token.")
+            return  # /oauth2/revoke: "HTTP 200 if ... the client submitted an invalid token"
+        entry = pool.refresh_tokens[token]
+        if entry is not None and entry[0] != client.id:
+            raise UnauthorizedException("Refresh Token has different Client")
+        pool.revoke_sign_in(token)
+
     def admin_delete_user(self, user_pool_id: str, username: str) -> None:
         pool = self.describe_user_pool(user_pool_id)
         user = pool._get_user(username)
@@ -109,6 +146,8 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
     def _user_for_access_token(self, access_token: str | None) -> tuple[SandboxUserPool, CognitoIdpUser]:
         """Rule: an access token must be known, unrevoked and unexpired (on the pool's clock)."""
         for pool in self.user_pools.values():
+            if access_token and access_token in pool.revoked_tokens:
+                raise NotAuthorizedError("Access Token has been revoked")
             if access_token and access_token in pool.access_tokens:
                 claims = jwt.decode(access_token, options={"verify_signature": False})
                 if claims.get("exp", 0) < CLOCK.now(pool.id):
@@ -139,6 +178,19 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
 
 
 sandbox_backends: BackendDict[SandboxBackend] = BackendDict(SandboxBackend, "cognito-idp")
+
+
+def token_backend(access_token: str | None, account_id: str, region: str) -> SandboxBackend:
+    """The backend whose pool issued ``access_token`` (live or revoked); else that of ``account_id``/``region``."""
+    if access_token:
+        for account in list(sandbox_backends.values()):
+            for name, backend in list(account.items()):
+                if name == "global":
+                    continue
+                for pool in backend.user_pools.values():
+                    if access_token in pool.access_tokens or access_token in pool.revoked_tokens:  # type: ignore
+                        return backend
+    return sandbox_backends[account_id][region]
 
 
 class _OnceImportedKeys:
