@@ -156,6 +156,11 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
                 return pool, self.admin_get_user(pool.id, username)  # type: ignore[return-value]
         raise NotAuthorizedError("Invalid Access Token")
 
+    def delete_user(self, access_token: str) -> None:
+        """DeleteUser: a signed-in user deletes their own profile (moto has no DeleteUser)."""
+        pool, user = self._user_for_access_token(access_token)
+        self.admin_delete_user(pool.id, user.username)
+
     def get_user(self, access_token: str) -> CognitoIdpUser:
         return self._user_for_access_token(access_token)[1]
 

@@ -48,6 +48,10 @@ class SandboxResponse(CognitoIdpResponse):
         backend.revoke_token(self._get_param("Token"), client_id, self._get_param("ClientSecret"))
         return self._json()
 
+    def delete_user(self) -> str:
+        self._token_backend().delete_user(self._get_param("AccessToken"))
+        return self._json()
+
     def admin_delete_software_token(self) -> str:
         self.backend.admin_delete_software_token(self._get_param("UserPoolId"), self._get_param("Username"))
         return self._json()
