@@ -120,6 +120,42 @@ def start_sandbox() -> Target:
     return target
 
 
+# The same app under another HTTP server (``bench/http_servers.py``), for the server comparison.
+_SERVE = """
+import signal, sys, threading
+sys.path.insert(0, sys.argv[2])
+from cognito_mfa_kit.sandbox.app import SandboxApp
+import http_servers
+server = getattr(http_servers, sys.argv[1])("127.0.0.1", 0, SandboxApp()).start()
+print(server.endpoint_url, flush=True)
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: stop.set())
+stop.wait()
+server.stop()
+"""
+
+
+def start_sandbox_on(server_class: str, package: str, label: str) -> Target:
+    from cognito_mfa_kit import __version__
+
+    try:
+        version = f"{package} {md.version(package)}"
+    except md.PackageNotFoundError:
+        return Target(label, skipped=f"{package} is not installed (pip install {package})")
+    target = Target(label, f"cognito-mfa-kit {__version__}, moto {md.version('moto')}, {version}")
+    proc = subprocess.Popen([sys.executable, "-c", _SERVE, server_class, str(ROOT / "bench")], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    target.proc = proc
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        if not sel.select(START_TIMEOUT):
+            raise RuntimeError("the sandbox printed no endpoint")
+    target.endpoint = proc.stdout.readline().strip()
+    _wait_http(f"{target.endpoint}/_sandbox/health", proc)
+    return target
+
+
 def start_moto_server() -> Target:
     target = Target("moto_server (stock)")
     try:
@@ -298,13 +334,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", "--iterations", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--cognito-local", metavar="PATH", help="cognito-local package folder or its start.js")
-    parser.add_argument("--only", nargs="+", choices=["sandbox", "moto", "cognito-local"],
-                        help="measure only these targets")
+    parser.add_argument("--only", nargs="+", metavar="TARGET",
+                        choices=["sandbox", "sandbox-waitress", "sandbox-cheroot", "moto", "cognito-local"],
+                        help="measure only these targets (sandbox-waitress, sandbox-cheroot: the sandbox's app under "
+                             "those servers, bench/http_servers.py)")
     parser.add_argument("--write", metavar="MD", help="write the section to this Markdown file")
     args = parser.parse_args(argv)
     wanted = args.only or ["sandbox", "moto", "cognito-local"]
     starters = {
         "sandbox": start_sandbox,
+        "sandbox-waitress": lambda: start_sandbox_on("WaitressServer", "waitress", "sandbox on waitress"),
+        "sandbox-cheroot": lambda: start_sandbox_on("CherootServer", "cheroot", "sandbox on cheroot"),
         "moto": start_moto_server,
         "cognito-local": lambda: start_cognito_local(args.cognito_local),
     }

@@ -155,6 +155,9 @@ class SandboxApp:
             # [UNVERIFIED] Cognito knows every operation of its model; the sandbox answers the ones it can't play
             # with a clear 400 (never a 500 "not implemented", which botocore would retry).
             return _cognito_error("InvalidParameterException", f"The sandbox doesn't emulate {checked.name}.")
+        # The body is JSON (checked): moto must read it as such whatever Content-Type came with it (without one,
+        # or with a form's, it would take the query protocol and fail) [UNVERIFIED: AWS's tolerance of the header].
+        request.environ["CONTENT_TYPE"] = "application/x-amz-json-1.1"
         return self._dispatch(request, checked)
 
     def _dispatch(self, request: Request, checked: protocol.Request) -> Response:
