@@ -13,6 +13,7 @@ Routes:
 from __future__ import annotations
 
 import functools
+import io
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -55,6 +56,20 @@ _moto_method_names = getattr(
     moto_core_responses.method_names_from_class, "moto_original", moto_core_responses.method_names_from_class
 )
 _method_names.moto_original = _moto_method_names  # type: ignore[attr-defined]
+
+
+def _checked_request(request: Request, checked: protocol.Request) -> Request:
+    """The request moto is given: the checked parameters (the model's members only) as compact JSON.
+
+    Whatever Content-Type came with the body, moto reads it as JSON (without one, or with a form's, it would take
+    the query protocol and fail) [UNVERIFIED: AWS's tolerance of the header]; and moto, which decodes and re-parses
+    a body several times, never sees padding or members nobody reads (a 1 MiB body costs it nothing).
+    """
+    body = json.dumps(checked.params, separators=(",", ":")).encode()
+    environ = dict(request.environ)
+    environ.update({"CONTENT_TYPE": "application/x-amz-json-1.1", "CONTENT_LENGTH": str(len(body)),
+                    "wsgi.input": io.BytesIO(body)})
+    return _WsgiRequest(environ)
 
 
 def _pools() -> Iterable[SandboxUserPool]:
@@ -139,7 +154,7 @@ class SandboxApp:
             return self.openid(request, path.split("/")[1])
         if request.method == "POST" and path == "/":
             return self.cognito(request)
-        return _json({"message": f"Not found: {request.method} {path}"}, 404)
+        return _error("ResourceNotFoundException", f"Not found: {request.method} {path[:200]}", 404)
 
     def cognito(self, request: Request) -> Response:
         operation = (request.headers.get("X-Amz-Target") or "").rpartition(".")[2]
@@ -155,10 +170,11 @@ class SandboxApp:
             # [UNVERIFIED] Cognito knows every operation of its model; the sandbox answers the ones it can't play
             # with a clear 400 (never a 500 "not implemented", which botocore would retry).
             return _cognito_error("InvalidParameterException", f"The sandbox doesn't emulate {checked.name}.")
-        # The body is JSON (checked): moto must read it as such whatever Content-Type came with it (without one,
-        # or with a form's, it would take the query protocol and fail) [UNVERIFIED: AWS's tolerance of the header].
-        request.environ["CONTENT_TYPE"] = "application/x-amz-json-1.1"
-        return self._dispatch(request, checked)
+        checked_request = _checked_request(request, checked)
+        try:
+            return self._dispatch(checked_request, checked)
+        finally:
+            checked_request.environ.clear()  # (a request ↔ environ cycle: see httpserver)
 
     def _dispatch(self, request: Request, checked: protocol.Request) -> Response:
         """moto's dispatch under the backend lock; an exception escaping it is the sandbox's own bug: logged once
@@ -174,13 +190,18 @@ class SandboxApp:
                                   "(its traceback is in the sandbox's log).", 500)
         headers = {k: v for k, v in dict(headers).items() if k.lower() not in ("status", "content-length")}
         headers.setdefault("Content-Type", "application/x-amz-json-1.1")
+        if int(status) == 400 and '"__type": "InvalidToken"' in str(body):
+            # moto's paginator refuses a NextToken/PaginationToken it did not issue with an "InvalidToken" that
+            # Cognito doesn't have; Cognito's name for a bad parameter [UNVERIFIED: its wording].
+            message = json.loads(body).get("message", "")
+            return _cognito_error("InvalidParameterException", f"Invalid pagination token ({message}).")
         return Response(body, status=int(status), headers=headers)
 
     def jwks(self, pool_id: str) -> Response:
         with LOCK:
             pool = next((p for p in _pools() if p.id == pool_id), None)
             if pool is None:
-                return _json({"message": f"User pool {pool_id} does not exist."}, 404)
+                return _error("ResourceNotFoundException", f"User pool {pool_id[:200]} does not exist.", 404)
             return _json({"keys": [pool.key.jwk()]})
 
     def openid(self, request: Request, pool_id: str) -> Response:
@@ -207,4 +228,4 @@ class SandboxApp:
             return _json({"messages": messages})
         if name == "health":
             return _json({"ok": True, "now": CLOCK.now()})
-        return _json({"message": f"Unknown sandbox endpoint: {name}"}, 404)
+        return _error("ResourceNotFoundException", f"Unknown sandbox endpoint: {name[:200]}", 404)

@@ -291,13 +291,17 @@ class _Handler(BaseHTTPRequestHandler):
             answer[:] = [status, headers]
             return lambda data: None  # the legacy write() callable; SandboxApp does not use it
 
+        environ = self._environ(body)
         try:
-            result = self.server.app(self._environ(body), start_response)
+            result = self.server.app(environ, start_response)
             try:
                 data = b"".join(result)
             finally:
                 if hasattr(result, "close"):
                     result.close()
+                # werkzeug's request and its environ refer to each other: a cycle that would keep the body alive
+                # until the next garbage collection (RSS climbing by 1 MiB per large request meanwhile).
+                environ.clear()
         except Exception:  # the sandbox's own bug: logged once, answered as Cognito answers one
             logging.getLogger(__name__).exception("sandbox request failed: %s %s", self.command, self.path)
             self._refuse(500, "Internal sandbox error (its traceback is in the sandbox's log).",

@@ -55,7 +55,7 @@ class ProtocolError(Exception):
 
 @dataclass(frozen=True)
 class Request:
-    """A request that passed the protocol checks."""
+    """A request that passed the protocol checks; ``params`` holds the model's members only."""
 
     operation: OperationModel
     params: dict[str, Any]
@@ -131,7 +131,7 @@ def check(target: str | None, body: bytes) -> Request:
                 "InvalidParameterException",
                 f"{count} validation {noun} detected: " + "; ".join(problems[:MAX_REPORTED]),
             )
-    return Request(operation, params)
+    return Request(operation, _known_only(params, shape) if shape is not None else {})
 
 
 # --------------------------------------------------------------------------------------------------- types
@@ -188,6 +188,19 @@ def _as_botocore_input(value: Any, shape: Shape) -> Any:
             return dt.datetime.fromtimestamp(value, dt.UTC)
         except (OverflowError, OSError, ValueError) as exc:
             raise ProtocolError("SerializationException", "Timestamp out of range") from exc  # [UNVERIFIED]
+    return value
+
+
+def _known_only(value: Any, shape: Shape) -> Any:
+    """``value`` without the members its shape does not know (they are ignored)."""
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        members = shape.members  # type: ignore[attr-defined]
+        return {k: _known_only(v, members[k]) for k, v in value.items() if k in members}
+    if kind == "list" and isinstance(value, list):
+        return [_known_only(v, shape.member) for v in value]  # type: ignore[attr-defined]
+    if kind == "map" and isinstance(value, dict):
+        return {k: _known_only(v, shape.value) for k, v in value.items()}  # type: ignore[attr-defined]
     return value
 
 
