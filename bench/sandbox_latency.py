@@ -101,13 +101,27 @@ class Target:
             self.workdir = None
 
 
-def start_sandbox() -> Target:
+def start_sandbox(baseline: str | None = None) -> Target:
+    """This repository's sandbox; with ``baseline`` (a git revision), that revision's, from a ``git archive`` copy
+    (to measure a change against what it changed, in the same run)."""
     from cognito_mfa_kit import __version__
 
-    target = Target("cognito-mfa-kit sandbox", f"cognito-mfa-kit {__version__}, moto {md.version('moto')}")
+    cwd, env = ROOT, dict(os.environ)
+    if baseline is None:
+        target = Target("cognito-mfa-kit sandbox", f"cognito-mfa-kit {__version__}, moto {md.version('moto')}")
+    else:
+        rev = subprocess.run(["git", "rev-parse", "--short", baseline], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        target = Target(f"sandbox @ {rev} (before)", f"cognito-mfa-kit at {rev}, moto {md.version('moto')}")
+        target.workdir = tempfile.TemporaryDirectory(prefix="sandbox-baseline-")
+        archive = subprocess.run(["git", "archive", rev, "cognito_mfa_kit"], cwd=ROOT, capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", target.workdir.name], input=archive, check=True)
+        cwd = Path(target.workdir.name)
+        env["PYTHONPATH"] = str(cwd)
     proc = subprocess.Popen(
         [sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=cwd, env=env,
     )
     target.proc = proc
     assert proc.stdout is not None
@@ -335,14 +349,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--cognito-local", metavar="PATH", help="cognito-local package folder or its start.js")
     parser.add_argument("--only", nargs="+", metavar="TARGET",
-                        choices=["sandbox", "sandbox-waitress", "sandbox-cheroot", "moto", "cognito-local"],
+                        choices=["sandbox", "sandbox-baseline", "sandbox-waitress", "sandbox-cheroot", "moto",
+                                 "cognito-local"],
                         help="measure only these targets (sandbox-waitress, sandbox-cheroot: the sandbox's app under "
                              "those servers, bench/http_servers.py)")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also measure the sandbox of git revision REV (target sandbox-baseline)")
     parser.add_argument("--write", metavar="MD", help="write the section to this Markdown file")
     args = parser.parse_args(argv)
-    wanted = args.only or ["sandbox", "moto", "cognito-local"]
+    wanted = args.only or ["sandbox", *(["sandbox-baseline"] if args.baseline else []), "moto", "cognito-local"]
     starters = {
         "sandbox": start_sandbox,
+        "sandbox-baseline": lambda: start_sandbox(args.baseline or "HEAD"),
         "sandbox-waitress": lambda: start_sandbox_on("WaitressServer", "waitress", "sandbox on waitress"),
         "sandbox-cheroot": lambda: start_sandbox_on("CherootServer", "cheroot", "sandbox on cheroot"),
         "moto": start_moto_server,

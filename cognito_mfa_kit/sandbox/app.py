@@ -44,6 +44,18 @@ def _sandbox_method_names(cls: type) -> frozenset[str]:
     return frozenset(_moto_method_names(cls))
 
 
+@functools.lru_cache(maxsize=4096)
+def _method_name_of(operation: str) -> str:
+    """moto's method name for an operation's name (``AdminGetUser`` → ``admin_get_user``)."""
+    return camelcase_to_underscores(operation)
+
+
+@functools.cache
+def _emulated(operation: str) -> bool:
+    """Whether the sandbox (moto and its additions) serves ``operation``."""
+    return _method_name_of(operation) in _sandbox_method_names(SandboxResponse)
+
+
 def _method_names(cls: type) -> Any:
     """moto lists a response class's methods with ``inspect.getmembers`` on every request (a quarter of a call's
     time in the sandbox); the sandbox's response classes don't change while it runs, so their list is cached."""
@@ -58,17 +70,27 @@ _moto_method_names = getattr(
 _method_names.moto_original = _moto_method_names  # type: ignore[attr-defined]
 
 
+#: A body larger than this is given to moto re-serialised (compact), whatever else.
+_COMPACT_ABOVE = 16 * 1024
+
+
 def _checked_request(request: Request, checked: protocol.Request) -> Request:
-    """The request moto is given: the checked parameters (the model's members only) as compact JSON.
+    """The request moto is given: as sent when it is plain (botocore's requests), else the checked parameters (the
+    model's members only) as compact JSON.
 
     Whatever Content-Type came with the body, moto reads it as JSON (without one, or with a form's, it would take
     the query protocol and fail) [UNVERIFIED: AWS's tolerance of the header]; and moto, which decodes and re-parses
     a body several times, never sees padding or members nobody reads (a 1 MiB body costs it nothing).
     """
+    plain = (not checked.pruned and request.content_length is not None and request.content_length <= _COMPACT_ABOVE
+             and request.mimetype in ("application/x-amz-json-1.1", "application/x-amz-json-1.0"))
+    if plain:
+        return request
     body = json.dumps(checked.params, separators=(",", ":")).encode()
     environ = dict(request.environ)
     environ.update({"CONTENT_TYPE": "application/x-amz-json-1.1", "CONTENT_LENGTH": str(len(body)),
                     "wsgi.input": io.BytesIO(body)})
+    environ.pop("werkzeug.request", None)
     return _WsgiRequest(environ)
 
 
@@ -104,6 +126,8 @@ class SandboxApp:
     def __init__(self, after_change: Callable[[], None] | None = None) -> None:
         install()
         moto_core_responses.method_names_from_class = _method_names  # type: ignore[assignment]
+        # moto turns the operation's name into its method's on every call (a pure-Python loop, ~50 µs): cached.
+        moto_core_responses.camelcase_to_underscores = _method_name_of  # type: ignore[assignment]
         self.after_change = after_change
         self.hooks: list[Callable[[Request, str], Response | None]] = []  # fault injection, etc.
 
@@ -166,7 +190,7 @@ class SandboxApp:
             checked = protocol.check(request.headers.get("X-Amz-Target"), request.get_data())
         except protocol.ProtocolError as refused:
             return _cognito_error(refused.kind, refused.message, refused.status)
-        if camelcase_to_underscores(checked.name) not in _sandbox_method_names(SandboxResponse):
+        if not _emulated(checked.name):
             # [UNVERIFIED] Cognito knows every operation of its model; the sandbox answers the ones it can't play
             # with a clear 400 (never a 500 "not implemented", which botocore would retry).
             return _cognito_error("InvalidParameterException", f"The sandbox doesn't emulate {checked.name}.")
@@ -174,7 +198,8 @@ class SandboxApp:
         try:
             return self._dispatch(checked_request, checked)
         finally:
-            checked_request.environ.clear()  # (a request ↔ environ cycle: see httpserver)
+            if checked_request is not request:
+                checked_request.environ.clear()  # (a request ↔ environ cycle: see httpserver)
 
     def _dispatch(self, request: Request, checked: protocol.Request) -> Response:
         """moto's dispatch under the backend lock; an exception escaping it is the sandbox's own bug: logged once

@@ -13,6 +13,7 @@ user records. Facts: ../shared/reference/cognito-totp-behaviour.md.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import threading
 from typing import Any
@@ -34,12 +35,16 @@ from .preference import MfaPreferenceRules
 from .sessions import AuthSession, SessionStore
 from .signin import SignInRules
 
-__all__ = ["LOCK", "SandboxBackend", "SandboxUserPool", "UserMfa", "backend_for", "install", "mfa", "sandbox_backends",
-           "token_backend"]
+__all__ = [
+    "CHECKED_TOKEN", "LOCK", "SandboxBackend", "SandboxUserPool", "UserMfa", "backend_for", "install", "mfa",
+    "sandbox_backends", "token_backend",
+]
 
 
 #: moto's backends are not thread-safe: every call (and every read of the backends' state) holds this lock.
 LOCK = threading.RLock()
+#: The access token the call being served was checked with, and what it named (its operation's lookups reuse it).
+CHECKED_TOKEN: contextvars.ContextVar[tuple[str, Any] | None] = contextvars.ContextVar("checked_token", default=None)
 
 
 class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreferenceRules, DeviceApi, CognitoIdpBackend):
@@ -176,6 +181,9 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
 
     def _user_for_access_token(self, access_token: str | None) -> tuple[SandboxUserPool, CognitoIdpUser]:
         """Rule: an access token must be known, unrevoked and unexpired (on the pool's clock)."""
+        checked = CHECKED_TOKEN.get()
+        if checked is not None and checked[0] == access_token:
+            return checked[1]  # type: ignore[no-any-return]
         for pool in self.user_pools.values():
             if access_token and access_token in pool.revoked_tokens:
                 raise NotAuthorizedError("Access Token has been revoked")

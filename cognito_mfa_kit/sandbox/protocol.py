@@ -36,7 +36,7 @@ import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.validate import ParamValidator
 
-__all__ = ["ProtocolError", "Request", "check", "error_body", "operations", "service_model"]
+__all__ = ["ProtocolError", "Request", "check", "error_body", "input_shape", "operations", "service_model"]
 
 SERVICE_NAME = "cognito-idp"
 #: The kit's model extras (AdminDeleteSoftwareToken for botocore releases that predate it).
@@ -59,6 +59,8 @@ class Request:
 
     operation: OperationModel
     params: dict[str, Any]
+    #: whether ``params`` differ from the body as sent (members the model doesn't know were dropped)
+    pruned: bool = False
 
     @property
     def name(self) -> str:
@@ -84,6 +86,12 @@ def service_model() -> ServiceModel:
 def operations() -> dict[str, OperationModel]:
     model = service_model()
     return {name: model.operation_model(name) for name in model.operation_names}
+
+
+@functools.cache
+def input_shape(operation: str) -> Shape | None:
+    """An operation's input shape, resolved once (botocore resolves it anew, with its members, on every access)."""
+    return operations()[operation].input_shape
 
 
 def operation_for(target: str | None) -> OperationModel:
@@ -120,7 +128,7 @@ def check(target: str | None, body: bytes) -> Request:
     """Parse and validate a cognito-idp request; raises :class:`ProtocolError` as Cognito would refuse it."""
     operation = operation_for(target)
     params = parse_body(body)
-    shape = operation.input_shape
+    shape = input_shape(operation.name)
     if shape is not None:
         _check_types(params, shape)
         problems = list(_constraint_problems(params, shape))
@@ -131,7 +139,8 @@ def check(target: str | None, body: bytes) -> Request:
                 "InvalidParameterException",
                 f"{count} validation {noun} detected: " + "; ".join(problems[:MAX_REPORTED]),
             )
-    return Request(operation, _known_only(params, shape) if shape is not None else {})
+    known = _known_only(params, shape) if shape is not None else {}
+    return Request(operation, known, pruned=known != params)
 
 
 # --------------------------------------------------------------------------------------------------- types
@@ -140,7 +149,8 @@ _VALIDATOR = ParamValidator()
 
 def _check_types(params: dict[str, Any], shape: Shape) -> None:
     """botocore's validator on the parsed input: its type errors are Coral's SerializationException."""
-    report = _VALIDATOR.validate(_as_botocore_input(params, shape), shape)
+    given = _as_botocore_input(params, shape) if _has_blobs_or_timestamps(shape) else params
+    report = _VALIDATOR.validate(given, shape)
     for kind, _name, details in getattr(report, "_errors", []):
         if kind in ("invalid type", "invalid type for document", "unable to encode to json"):
             raise ProtocolError("SerializationException", _type_message(details))
@@ -165,6 +175,31 @@ def _not_expected(value: Any) -> str:
     if isinstance(value, list):
         return "Start of list found where not expected"  # [UNVERIFIED] wording
     return f"{type(value).__name__} value found where not expected"  # [UNVERIFIED] wording
+
+
+_SPECIAL: dict[str, bool] = {}
+
+
+def _has_blobs_or_timestamps(shape: Shape, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether ``shape`` holds a blob or timestamp anywhere (most don't: their JSON is already botocore's input)."""
+    if shape.name in _SPECIAL:
+        return _SPECIAL[shape.name]
+    kind = shape.type_name
+    if kind in ("blob", "timestamp"):
+        found = True
+    elif shape.name in seen:
+        return False
+    elif kind == "structure":
+        found = any(_has_blobs_or_timestamps(m, seen | {shape.name})
+                    for m in shape.members.values())  # type: ignore[attr-defined]
+    elif kind == "list":
+        found = _has_blobs_or_timestamps(shape.member, seen | {shape.name})  # type: ignore[attr-defined]
+    elif kind == "map":
+        found = _has_blobs_or_timestamps(shape.value, seen | {shape.name})  # type: ignore[attr-defined]
+    else:
+        found = False
+    _SPECIAL[shape.name] = found
+    return found
 
 
 def _as_botocore_input(value: Any, shape: Shape) -> Any:
@@ -255,24 +290,28 @@ def _constraint_problems(value: Any, shape: Shape, path: str = "") -> Iterator[s
                 yield from _constraint_problems(member_value, members[name], _member_path(path, name))
         return
     meta = shape.metadata
-    where = f"{_shown(value, shape, path)} at '{path}' failed to satisfy constraint: "
+    broken: list[str] = []
     if kind == "string":  # the pattern before the length, as Cognito lists them (observed)
         if shape.enum and value not in shape.enum:  # type: ignore[attr-defined]
-            yield where + f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"  # type: ignore[attr-defined]
+            broken.append(f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")  # type: ignore
         compiled = _pattern(meta["pattern"]) if "pattern" in meta else None
         if compiled is not None and compiled.fullmatch(value) is None:
-            yield where + f"Member must satisfy regular expression pattern: {meta['pattern']}"
+            broken.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
     if kind in ("list", "map", "string", "blob"):
         size = len(value)
         if "min" in meta and size < meta["min"]:
-            yield where + f"Member must have length greater than or equal to {meta['min']}"
+            broken.append(f"Member must have length greater than or equal to {meta['min']}")
         if "max" in meta and size > meta["max"]:
-            yield where + f"Member must have length less than or equal to {meta['max']}"
+            broken.append(f"Member must have length less than or equal to {meta['max']}")
     if kind == "integer" or kind == "long":
         if "min" in meta and value < meta["min"]:
-            yield where + f"Member must have value greater than or equal to {meta['min']}"
+            broken.append(f"Member must have value greater than or equal to {meta['min']}")
         if "max" in meta and value > meta["max"]:
-            yield where + f"Member must have value less than or equal to {meta['max']}"
+            broken.append(f"Member must have value less than or equal to {meta['max']}")
+    if broken:
+        where = f"{_shown(value, shape, path)} at '{path}' failed to satisfy constraint: "
+        for constraint in broken:
+            yield where + constraint
     if kind == "list":
         for i, item in enumerate(value, 1):
             if item is not None:

@@ -3,6 +3,7 @@ RevokeToken), and the access-token check every token-authenticated call passes f
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -11,7 +12,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.core.responses import TYPE_RESPONSE
 
 from . import protocol
-from .backend import SandboxBackend, token_backend
+from .backend import CHECKED_TOKEN, SandboxBackend, token_backend
 
 
 class SandboxResponse(CognitoIdpResponse):
@@ -28,10 +29,15 @@ class SandboxResponse(CognitoIdpResponse):
         # (With a Session too, the operation refuses the pair itself.)
         if token is not None and self._get_param("Session") is None and _takes_access_token(self._get_action()):
             try:
-                self._token_backend()._user_for_access_token(token)
+                found = self._token_backend()._user_for_access_token(token)
             except JsonRESTError as refused:
                 headers = {**self.response_headers, **dict(refused.get_headers() or [])}
                 return refused.code, headers, refused.description
+            marker = CHECKED_TOKEN.set((token, found))  # the operation's own lookup reuses it
+            try:
+                return super().call_action()
+            finally:
+                CHECKED_TOKEN.reset(marker)
         return super().call_action()
 
     @property
@@ -96,6 +102,7 @@ class SandboxResponse(CognitoIdpResponse):
         return self._json()
 
 
+@functools.cache
 def _takes_access_token(operation: str) -> bool:
-    shape = protocol.operations().get(operation)
-    return shape is not None and shape.input_shape is not None and "AccessToken" in shape.input_shape.members
+    shape = protocol.input_shape(operation) if operation in protocol.operations() else None
+    return shape is not None and "AccessToken" in shape.members  # type: ignore[attr-defined]
