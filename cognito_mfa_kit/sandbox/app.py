@@ -16,6 +16,7 @@ import functools
 import io
 import json
 import logging
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -42,6 +43,13 @@ class _WsgiRequest(MotoRequest):
 @functools.cache
 def _sandbox_method_names(cls: type) -> frozenset[str]:
     return frozenset(_moto_method_names(cls))
+
+
+def _request_id(headers: dict[str, Any] | None = None) -> str:
+    request_id = str(uuid.uuid4())
+    if isinstance(headers, dict):
+        headers["x-amzn-requestid"] = request_id
+    return request_id
 
 
 @functools.lru_cache(maxsize=4096)
@@ -72,6 +80,7 @@ _method_names.moto_original = _moto_method_names  # type: ignore[attr-defined]
 
 #: A body larger than this is given to moto re-serialised (compact), whatever else.
 _COMPACT_ABOVE = 16 * 1024
+_JSON_TYPES = ("application/x-amz-json-1.1", "application/x-amz-json-1.0")
 
 
 def _checked_request(request: Request, checked: protocol.Request) -> Request:
@@ -82,12 +91,14 @@ def _checked_request(request: Request, checked: protocol.Request) -> Request:
     the query protocol and fail) [UNVERIFIED: AWS's tolerance of the header]; and moto, which decodes and re-parses
     a body several times, never sees padding or members nobody reads (a 1 MiB body costs it nothing).
     """
-    plain = (not checked.pruned and request.content_length is not None and request.content_length <= _COMPACT_ABOVE
-             and request.mimetype in ("application/x-amz-json-1.1", "application/x-amz-json-1.0"))
+    environ = request.environ
+    length = environ.get("CONTENT_LENGTH") or ""
+    plain = (not checked.pruned and length.isdigit() and int(length) <= _COMPACT_ABOVE
+             and environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() in _JSON_TYPES)
     if plain:
         return request
     body = json.dumps(checked.params, separators=(",", ":")).encode()
-    environ = dict(request.environ)
+    environ = dict(environ)
     environ.update({"CONTENT_TYPE": "application/x-amz-json-1.1", "CONTENT_LENGTH": str(len(body)),
                     "wsgi.input": io.BytesIO(body)})
     environ.pop("werkzeug.request", None)
@@ -128,6 +139,8 @@ class SandboxApp:
         moto_core_responses.method_names_from_class = _method_names  # type: ignore[assignment]
         # moto turns the operation's name into its method's on every call (a pure-Python loop, ~50 µs): cached.
         moto_core_responses.camelcase_to_underscores = _method_name_of  # type: ignore[assignment]
+        # Request ids: a UUID, as Cognito's x-amzn-requestid is (moto draws 52 random letters one by one).
+        moto_core_responses.gen_amzn_requestid_long = _request_id  # type: ignore[assignment]
         self.after_change = after_change
         self.hooks: list[Callable[[Request, str], Response | None]] = []  # fault injection, etc.
 

@@ -40,6 +40,22 @@ class SandboxResponse(CognitoIdpResponse):
                 CHECKED_TOKEN.reset(marker)
         return super().call_action()
 
+    def _get_param(self, param_name: str, if_none: Any = None) -> Any:
+        """moto parses the JSON body again for every parameter it reads; the sandbox parses it once (the protocol
+        layer checked that it is a JSON object)."""
+        params = self.__dict__.get("_json_params")
+        if params is None:
+            try:
+                params = json.loads(self.body) if self.body else {}
+            except (TypeError, ValueError):
+                params = {}
+            if not isinstance(params, dict):
+                params = {}
+            self.__dict__["_json_params"] = params
+        if param_name in params:
+            return params[param_name] if params[param_name] is not None else if_none
+        return super()._get_param(param_name, if_none)
+
     @property
     def backend(self) -> SandboxBackend:  # type: ignore[override]
         return super().backend  # type: ignore[return-value]
