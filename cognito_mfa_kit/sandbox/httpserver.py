@@ -9,7 +9,8 @@ Hand-written on ``http.server`` because it answers a lesson's calls faster than 
   :data:`MAX_HEADERS` headers → 414 / 431;
 - a kept-alive connection waits :data:`IDLE_TIMEOUT` seconds for its next request; once a request has begun, the
   client has :data:`REQUEST_TIMEOUT` seconds to send all of it (headers byte by byte or a body never finished: 408,
-  and the connection and its thread are freed);
+  and the connection and its thread are freed; checked at each read, so a client trickling bytes is cut within
+  twice that);
 - one thread per connection, at most :data:`MAX_CONNECTIONS` at once (more are hung up on at once).
 
 Every refusal is HTTP with a JSON body of a named ``__type``, like the service's own errors; no per-request log
@@ -76,6 +77,7 @@ class _DeadlineReader(io.RawIOBase):
     def __init__(self, sock: socket.socket, idle_timeout: float, request_timeout: float) -> None:
         self._sock = sock
         self._idle, self._request = idle_timeout, request_timeout
+        self._timeout: float | None = None
         self.deadline: float | None = None
         self.budget = 0
 
@@ -92,12 +94,16 @@ class _DeadlineReader(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         if self.deadline is None:
-            self._sock.settimeout(self._idle)
+            timeout = self._idle
+        elif time.monotonic() >= self.deadline:
+            raise TimeoutError("the request took too long")
         else:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("the request took too long")
-            self._sock.settimeout(left)
+            # Each read may wait the whole request timeout: a client that trickles bytes is cut at most one request
+            # timeout after its deadline (and setting the socket's timeout on every read would cost a system call).
+            timeout = self._request
+        if timeout != self._timeout:
+            self._sock.settimeout(timeout)
+            self._timeout = timeout
         view = memoryview(buffer)[: max(1, min(len(buffer), self.budget))]
         count = self._sock.recv_into(view)
         if count and self.deadline is None:
@@ -106,6 +112,12 @@ class _DeadlineReader(io.RawIOBase):
         if self.budget < 0:
             raise _Refused(413, "The request is too large.")
         return count
+
+    def writing(self) -> None:
+        """The answer is being written: the idle timeout bounds it."""
+        if self._timeout != self._idle:
+            self._sock.settimeout(self._idle)
+            self._timeout = self._idle
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -156,7 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
             if size > MAX_HEADER_BYTES:
                 raise _Refused(431, f"The headers are larger than {MAX_HEADER_BYTES} bytes.")
             body = self._body()
-            self.connection.settimeout(self.server.idle_timeout)  # the answer's write
+            self._reader.writing()
             self._serve(body)
             self.wfile.flush()
         except _Refused as refused:
