@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import psutil
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,7 @@ class Target:
     proc: subprocess.Popen[Any] | None = None
     workdir: tempfile.TemporaryDirectory[str] | None = None
     samples: dict[str, list[float]] = field(default_factory=lambda: {c: [] for c in CALLS})
+    cpu: dict[str, float] = field(default_factory=lambda: {c: 0.0 for c in CALLS})  # the server's CPU seconds
     calls: dict[str, Callable[[], Any]] = field(default_factory=dict)
 
     def stop(self) -> None:
@@ -277,9 +279,23 @@ def measure(targets: list[Target], iterations: int, warmup: int) -> None:
         order = targets[i % len(targets):] + targets[: i % len(targets)]
         for call in CALLS:
             for t in order:
+                server = _cpu_seconds(t)
                 begin = time.perf_counter()
                 t.calls[call]()
                 t.samples[call].append((time.perf_counter() - begin) * 1000)
+                t.cpu[call] += _cpu_seconds(t) - server
+
+
+def _cpu_seconds(target: Target) -> float:
+    """The target server's CPU time so far (user + system; the kernel counts it in ticks, so only sums over many
+    calls mean something). Far less sensitive than latency to what else the machine runs."""
+    if target.proc is None:
+        return 0.0
+    try:
+        times = psutil.Process(target.proc.pid).cpu_times()
+    except psutil.Error:
+        return 0.0
+    return times.user + times.system
 
 
 # ------------------------------------------------------------------------------------------------- report
@@ -310,6 +326,14 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_table(targets: list[Target], iterations: int) -> str:
+    shown = [t for t in targets if not t.skipped]
+    lines = ["| call | " + " | ".join(t.name for t in shown) + " |", "|---|" + "---|" * len(shown)]
+    for call in CALLS:
+        lines.append(f"| {call} | " + " | ".join(f"{t.cpu[call] / iterations * 1000:.2f}" for t in shown) + " |")
+    return "\n".join(lines)
+
+
 def report(targets: list[Target], iterations: int, warmup: int, command: str) -> str:
     versions = "\n".join(
         f"- {t.name}: " + (f"skipped — {t.skipped}" if t.skipped else t.version) for t in targets
@@ -321,6 +345,11 @@ over loopback HTTP; {iterations} interleaved iterations per call and target (rou
 after {warmup} warm-up rounds.
 
 {table(targets)}
+
+The servers' own CPU time per call, in milliseconds (user + system, summed over the measured calls: a measure
+that the machine's other load hardly moves):
+
+{cpu_table(targets, iterations)}
 
 - Date: {dt.datetime.now().astimezone().isoformat(timespec="minutes")}
 - Machine: {os.cpu_count()} cores ({_cpu()}), {platform.system()} {platform.release()}, \
