@@ -265,6 +265,11 @@ def _member_path(parent: str, name: str) -> str:
     return f"{parent}.{name}" if parent else name
 
 
+#: Passwords: the model says ``[\S]+``, but Cognito takes passwords with inner spaces and words its refusal with
+#: this pattern ("Member must satisfy regular expression pattern: ^[\S]+.*[\S]+$", observed).
+PASSWORD_PATTERN = r"^[\S]+.*[\S]+$"
+PASSWORD_MEMBERS = {"password", "temporaryPassword", "proposedPassword", "previousPassword"}
+
 #: Sensitive members whose value Cognito's validation errors still echo (observed: "Value 'Aaaa' at 'userCode'").
 ECHOED_SENSITIVE = {"userCode"}
 
@@ -313,9 +318,10 @@ def _constraint_problems(value: Any, shape: Shape, path: str = "") -> Iterator[s
     if kind == "string":  # the pattern before the length, as Cognito lists them (observed)
         if shape.enum and value not in shape.enum:  # type: ignore[attr-defined]
             broken.append(f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")  # type: ignore
-        compiled = _pattern(meta["pattern"]) if "pattern" in meta else None
+        pattern = PASSWORD_PATTERN if path.rpartition(".")[2] in PASSWORD_MEMBERS else meta.get("pattern")
+        compiled = _pattern(pattern) if pattern else None
         if compiled is not None and compiled.fullmatch(value) is None:
-            broken.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
+            broken.append(f"Member must satisfy regular expression pattern: {pattern}")
     if kind in ("list", "map", "string", "blob"):
         size = len(value)
         if "min" in meta and size < meta["min"]:

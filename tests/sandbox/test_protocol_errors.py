@@ -82,11 +82,17 @@ def test_sensitive_values_are_not_echoed(sandbox):
     pool = make_pool(boto3.client("cognito-idp", endpoint_url=sandbox.endpoint_url, region_name="us-east-1",
                                   aws_access_key_id="sandbox", aws_secret_access_key="sandbox"))
     status, payload, _ = _call(sandbox, f"{PREFIX}.SignUp", json.dumps(
-        {"ClientId": pool.client_id, "Username": "bob", "Password": "two words"}))
+        {"ClientId": pool.client_id, "Username": "bob", "Password": "trailing space "}))
     assert (status, payload["__type"]) == (400, "InvalidParameterException")
-    assert "Value at 'password' failed to satisfy constraint: Member must satisfy regular expression pattern" in \
-        payload["message"]
-    assert "two words" not in payload["message"]
+    assert payload["message"] == ("1 validation error detected: Value at 'password' failed to satisfy constraint: "
+                                  "Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$")
+    assert "trailing" not in payload["message"]
+
+
+def test_a_password_with_inner_spaces_passes_the_pattern(cognito):
+    pool = make_pool(cognito)
+    answer = cognito.sign_up(ClientId=pool.client_id, Username="spaced-" + pool.short_id, Password="Two Words-1!")
+    assert answer["UserSub"]
 
 
 def test_max_results_abc_is_a_serialization_exception_not_a_500(sandbox):
