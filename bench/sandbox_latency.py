@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import psutil
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,7 @@ class Target:
     proc: subprocess.Popen[Any] | None = None
     workdir: tempfile.TemporaryDirectory[str] | None = None
     samples: dict[str, list[float]] = field(default_factory=lambda: {c: [] for c in CALLS})
+    cpu: dict[str, float] = field(default_factory=lambda: {c: 0.0 for c in CALLS})  # the server's CPU seconds
     calls: dict[str, Callable[[], Any]] = field(default_factory=dict)
 
     def stop(self) -> None:
@@ -101,14 +103,64 @@ class Target:
             self.workdir = None
 
 
-def start_sandbox() -> Target:
+def start_sandbox(baseline: str | None = None) -> Target:
+    """This repository's sandbox; with ``baseline`` (a git revision), that revision's, from a ``git archive`` copy
+    (to measure a change against what it changed, in the same run)."""
     from cognito_mfa_kit import __version__
 
-    target = Target("cognito-mfa-kit sandbox", f"cognito-mfa-kit {__version__}, moto {md.version('moto')}")
+    cwd, env = ROOT, dict(os.environ)
+    if baseline is None:
+        target = Target("cognito-mfa-kit sandbox", f"cognito-mfa-kit {__version__}, moto {md.version('moto')}")
+    else:
+        rev = subprocess.run(["git", "rev-parse", "--short", baseline], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        target = Target(f"sandbox @ {rev} (before)", f"cognito-mfa-kit at {rev}, moto {md.version('moto')}")
+        target.workdir = tempfile.TemporaryDirectory(prefix="sandbox-baseline-")
+        archive = subprocess.run(["git", "archive", rev, "cognito_mfa_kit"], cwd=ROOT, capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", target.workdir.name], input=archive, check=True)
+        cwd = Path(target.workdir.name)
+        env["PYTHONPATH"] = str(cwd)
     proc = subprocess.Popen(
         [sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=cwd, env=env,
     )
+    target.proc = proc
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        if not sel.select(START_TIMEOUT):
+            raise RuntimeError("the sandbox printed no endpoint")
+    target.endpoint = proc.stdout.readline().strip()
+    _wait_http(f"{target.endpoint}/_sandbox/health", proc)
+    return target
+
+
+# The same app under another HTTP server (``bench/http_servers.py``), for the server comparison.
+_SERVE = """
+import signal, sys, threading
+sys.path.insert(0, sys.argv[2])
+from cognito_mfa_kit.sandbox.app import SandboxApp
+import http_servers
+server = getattr(http_servers, sys.argv[1])("127.0.0.1", 0, SandboxApp()).start()
+print(server.endpoint_url, flush=True)
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: stop.set())
+stop.wait()
+server.stop()
+"""
+
+
+def start_sandbox_on(server_class: str, package: str, label: str) -> Target:
+    from cognito_mfa_kit import __version__
+
+    try:
+        version = f"{package} {md.version(package)}"
+    except md.PackageNotFoundError:
+        return Target(label, skipped=f"{package} is not installed (pip install {package})")
+    target = Target(label, f"cognito-mfa-kit {__version__}, moto {md.version('moto')}, {version}")
+    proc = subprocess.Popen([sys.executable, "-c", _SERVE, server_class, str(ROOT / "bench")], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
     target.proc = proc
     assert proc.stdout is not None
     with selectors.DefaultSelector() as sel:
@@ -227,9 +279,23 @@ def measure(targets: list[Target], iterations: int, warmup: int) -> None:
         order = targets[i % len(targets):] + targets[: i % len(targets)]
         for call in CALLS:
             for t in order:
+                server = _cpu_seconds(t)
                 begin = time.perf_counter()
                 t.calls[call]()
                 t.samples[call].append((time.perf_counter() - begin) * 1000)
+                t.cpu[call] += _cpu_seconds(t) - server
+
+
+def _cpu_seconds(target: Target) -> float:
+    """The target server's CPU time so far (user + system; the kernel counts it in ticks, so only sums over many
+    calls mean something). Far less sensitive than latency to what else the machine runs."""
+    if target.proc is None:
+        return 0.0
+    try:
+        times = psutil.Process(target.proc.pid).cpu_times()
+    except psutil.Error:
+        return 0.0
+    return times.user + times.system
 
 
 # ------------------------------------------------------------------------------------------------- report
@@ -260,6 +326,14 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_table(targets: list[Target], iterations: int) -> str:
+    shown = [t for t in targets if not t.skipped]
+    lines = ["| call | " + " | ".join(t.name for t in shown) + " |", "|---|" + "---|" * len(shown)]
+    for call in CALLS:
+        lines.append(f"| {call} | " + " | ".join(f"{t.cpu[call] / iterations * 1000:.2f}" for t in shown) + " |")
+    return "\n".join(lines)
+
+
 def report(targets: list[Target], iterations: int, warmup: int, command: str) -> str:
     versions = "\n".join(
         f"- {t.name}: " + (f"skipped — {t.skipped}" if t.skipped else t.version) for t in targets
@@ -271,6 +345,11 @@ over loopback HTTP; {iterations} interleaved iterations per call and target (rou
 after {warmup} warm-up rounds.
 
 {table(targets)}
+
+The servers' own CPU time per call, in milliseconds (user + system, summed over the measured calls: a measure
+that the machine's other load hardly moves):
+
+{cpu_table(targets, iterations)}
 
 - Date: {dt.datetime.now().astimezone().isoformat(timespec="minutes")}
 - Machine: {os.cpu_count()} cores ({_cpu()}), {platform.system()} {platform.release()}, \
@@ -298,13 +377,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", "--iterations", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--cognito-local", metavar="PATH", help="cognito-local package folder or its start.js")
-    parser.add_argument("--only", nargs="+", choices=["sandbox", "moto", "cognito-local"],
-                        help="measure only these targets")
+    parser.add_argument("--only", nargs="+", metavar="TARGET",
+                        choices=["sandbox", "sandbox-baseline", "sandbox-waitress", "sandbox-cheroot", "moto",
+                                 "cognito-local"],
+                        help="measure only these targets (sandbox-waitress, sandbox-cheroot: the sandbox's app under "
+                             "those servers, bench/http_servers.py)")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also measure the sandbox of git revision REV (target sandbox-baseline)")
     parser.add_argument("--write", metavar="MD", help="write the section to this Markdown file")
     args = parser.parse_args(argv)
-    wanted = args.only or ["sandbox", "moto", "cognito-local"]
+    wanted = args.only or ["sandbox", *(["sandbox-baseline"] if args.baseline else []), "moto", "cognito-local"]
     starters = {
         "sandbox": start_sandbox,
+        "sandbox-baseline": lambda: start_sandbox(args.baseline or "HEAD"),
+        "sandbox-waitress": lambda: start_sandbox_on("WaitressServer", "waitress", "sandbox on waitress"),
+        "sandbox-cheroot": lambda: start_sandbox_on("CherootServer", "cheroot", "sandbox on cheroot"),
         "moto": start_moto_server,
         "cognito-local": lambda: start_cognito_local(args.cognito_local),
     }

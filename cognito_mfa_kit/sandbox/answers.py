@@ -43,10 +43,14 @@ class ChallengeAnswers:
         self._check_secret_hash(client, username, responses.get("SECRET_HASH"))
         return pool, client, user
 
-    def _verifier_session(self, session_id: str | None, responses: dict[str, str], step: str) -> AuthSession:
+    def _verifier_session(self, session_id: str | None, responses: dict[str, str], step: str,
+                          client_id: str) -> AuthSession:
+        """The SRP session being answered (found by SECRET_BLOCK when the client sends no Session). Rule: it answers
+        only from the app client that started it ("Invalid session for the user." otherwise, as for every
+        challenge)."""
         if not session_id:
             session_id = self.sessions.by_secret_block(responses.get("PASSWORD_CLAIM_SECRET_BLOCK"))
-        return self.sessions.take(session_id, step)
+        return self.sessions.take(session_id, step, client_id=client_id)
 
     def respond_to_auth_challenge(
         self,
@@ -138,7 +142,9 @@ class ChallengeAnswers:
         return self._after_password(pool, client, user, session.data.get("device_key"))
 
     def _answer_password_verifier(self, session_id: str, client_id: str, responses: dict[str, str]):
-        session = self._verifier_session(session_id, responses, "PASSWORD_VERIFIER")
+        session = self._verifier_session(session_id, responses, "PASSWORD_VERIFIER", client_id)
+        if session.data.get("phantom"):
+            return self._answer_phantom_verifier(session, responses)
         pool, client, user = self._session_user(session, responses)
         self.sessions.spend(session)
         state = srp.SrpState.from_dict(session.data["srp"])
@@ -156,6 +162,17 @@ class ChallengeAnswers:
         self._password_ok(user)
         return self._after_password(pool, client, user, responses.get("DEVICE_KEY") or session.data.get(
             "device_key"))
+
+    def _answer_phantom_verifier(self, session: AuthSession, responses: dict[str, str]) -> dict[str, Any]:
+        """Rule: the simulated PASSWORD_VERIFIER of an unknown user (PreventUserExistenceErrors) fails at the answer
+        exactly as a wrong password does (cognito-user-pool-managing-errors)."""
+        pool = self.describe_user_pool(session.pool_id)
+        username = responses.get("USERNAME")
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        self._check_secret_hash(self._client(pool, session.client_id), username, responses.get("SECRET_HASH"))
+        self.sessions.spend(session)
+        raise NotAuthorizedError(INCORRECT_PASSWORD)
 
     def _answer_device_srp(self, session_id: str, client_id: str, responses: dict[str, str]):
         if not session_id:
@@ -176,7 +193,7 @@ class ChallengeAnswers:
                                    DEVICE_KEY=device.key)
 
     def _answer_device_verifier(self, session_id: str, client_id: str, responses: dict[str, str]):
-        session = self._verifier_session(session_id, responses, "DEVICE_PASSWORD_VERIFIER")
+        session = self._verifier_session(session_id, responses, "DEVICE_PASSWORD_VERIFIER", client_id)
         pool, client, user = self._session_user(session, responses)
         self.sessions.spend(session)
         device = pool.devices.get(user.username, session.data.get("device_key"))

@@ -2,26 +2,31 @@
 endpoints (``control``). The HTTP server that serves it is ``httpserver``.
 
 Routes:
-- ``POST /``: cognito-idp (``X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>``); on a sandbox that
-  requires credentials, calls AWS authorises with IAM must be signed by a key of its ``Keyring`` and allowed by
-  ``access``
+- ``POST /``: cognito-idp (``X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>``), checked at the door by
+  ``protocol`` (malformed JSON, unknown operations, wrong types and broken constraints get Cognito's 400s); on a
+  sandbox that requires credentials, calls AWS authorises with IAM must be signed by a key of its ``Keyring`` and
+  allowed by ``access``
 - ``GET /<pool-id>/.well-known/jwks.json`` and ``/.well-known/openid-configuration``
-- ``/_sandbox/...``: clocks, the outbox, trainee keys, health (see ``control``)
+- ``/_sandbox/...``: clocks, the outbox, trainee keys, the class view, health (see ``control``)
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import json
+import logging
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
 import moto.core.responses as moto_core_responses
 from moto.core.request import Request as MotoRequest
+from moto.core.utils import camelcase_to_underscores
 from werkzeug.wrappers import Request, Response
 
-from . import access, activity
+from . import access, activity, protocol
 from .backend import LOCK, domain_pool, find_pool, install, sandbox_backends
 from .control import Control
 from .credentials import Keyring, Principal, SignatureError, verify
@@ -29,6 +34,8 @@ from .janitor import JANITOR
 from .responses import SandboxResponse
 from .store import Store
 from .tracking import TRACKER
+
+_log = logging.getLogger(__name__)
 
 
 class _WsgiRequest(MotoRequest):
@@ -40,6 +47,25 @@ class _WsgiRequest(MotoRequest):
 @functools.cache
 def _sandbox_method_names(cls: type) -> frozenset[str]:
     return frozenset(_moto_method_names(cls))
+
+
+def _request_id(headers: dict[str, Any] | None = None) -> str:
+    request_id = str(uuid.uuid4())
+    if isinstance(headers, dict):
+        headers["x-amzn-requestid"] = request_id
+    return request_id
+
+
+@functools.lru_cache(maxsize=4096)
+def _method_name_of(operation: str) -> str:
+    """moto's method name for an operation's name (``AdminGetUser`` → ``admin_get_user``)."""
+    return camelcase_to_underscores(operation)
+
+
+@functools.cache
+def _emulated(operation: str) -> bool:
+    """Whether the sandbox (moto and its additions) serves ``operation``."""
+    return _method_name_of(operation) in _sandbox_method_names(SandboxResponse)
 
 
 def _method_names(cls: type) -> Any:
@@ -54,6 +80,33 @@ _moto_method_names = getattr(
     moto_core_responses.method_names_from_class, "moto_original", moto_core_responses.method_names_from_class
 )
 _method_names.moto_original = _moto_method_names  # type: ignore[attr-defined]
+
+
+#: A body larger than this is given to moto re-serialised (compact), whatever else.
+_COMPACT_ABOVE = 16 * 1024
+_JSON_TYPES = ("application/x-amz-json-1.1", "application/x-amz-json-1.0")
+
+
+def _checked_request(request: Request, checked: protocol.Request) -> Request:
+    """The request moto is given: as sent when it is plain (botocore's requests), else the checked parameters (the
+    model's members only) as compact JSON.
+
+    Whatever Content-Type came with the body, moto reads it as JSON (without one, or with a form's, it would take
+    the query protocol and fail) [UNVERIFIED: AWS's tolerance of the header]; and moto, which decodes and re-parses
+    a body several times, never sees padding or members nobody reads (a 1 MiB body costs it nothing).
+    """
+    environ = request.environ
+    length = environ.get("CONTENT_LENGTH") or ""
+    plain = (not checked.pruned and length.isdigit() and int(length) <= _COMPACT_ABOVE
+             and environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() in _JSON_TYPES)
+    if plain:
+        return request
+    body = json.dumps(checked.params, separators=(",", ":")).encode()
+    environ = dict(environ)
+    environ.update({"CONTENT_TYPE": "application/x-amz-json-1.1", "CONTENT_LENGTH": str(len(body)),
+                    "wsgi.input": io.BytesIO(body)})
+    environ.pop("werkzeug.request", None)
+    return _WsgiRequest(environ)
 
 
 def _backends() -> list[Any]:
@@ -74,9 +127,14 @@ def _json(body: Any, status: int = 200) -> Response:
 
 
 def _cognito_error(kind: str, message: str, status: int = 400) -> Response:
-    """An error of the cognito-idp protocol: ``{"__type": ..., "message": ...}``, as Cognito sends it."""
-    return Response(json.dumps({"__type": kind, "message": message}), status=status,
+    """A cognito-idp error as Cognito sends it: ``{"__type": ..., "message": ...}``."""
+    return Response(protocol.error_body(kind, message), status=status,
                     headers={"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": kind})
+
+
+def _error(kind: str, message: str, status: int = 400) -> Response:
+    """A refusal outside the cognito-idp protocol (a 404), in the shape of its errors."""
+    return _json({"__type": kind, "message": message}, status)
 
 
 def _mark_named_user(operation: str, params: dict[str, Any]) -> None:
@@ -96,14 +154,6 @@ def _raw_path(request: Request) -> str:
     return quote(request.path, safe="/~")
 
 
-def _params(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(request.get_data(cache=True) or b"{}")
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 class SandboxApp:
     """The WSGI application. With a ``store``, each change is written to it before the answer goes out. With a
     ``keyring``, the sandbox requires credentials: IAM-authorised calls and the control endpoints must be signed by
@@ -112,6 +162,10 @@ class SandboxApp:
     def __init__(self, *, store: Store | None = None, keyring: Keyring | None = None) -> None:
         install()
         moto_core_responses.method_names_from_class = _method_names  # type: ignore[assignment]
+        # moto turns the operation's name into its method's on every call (a pure-Python loop, ~50 µs): cached.
+        moto_core_responses.camelcase_to_underscores = _method_name_of  # type: ignore[assignment]
+        # Request ids: a UUID, as Cognito's x-amzn-requestid is (moto draws 52 random letters one by one).
+        moto_core_responses.gen_amzn_requestid_long = _request_id  # type: ignore[assignment]
         self.store = store
         self.keyring = keyring
         self.hooks: list[Callable[[Request, str], Response | None]] = []  # fault injection, etc.
@@ -152,42 +206,74 @@ class SandboxApp:
             return self.openid(request, path.split("/")[1])
         if request.method == "POST" and path == "/":
             return self.cognito(request)
-        return _json({"message": f"Not found: {request.method} {path}"}, 404)
+        return _error("ResourceNotFoundException", f"Not found: {request.method} {path[:200]}", 404)
 
-    def _authorize(self, request: Request, operation: str) -> tuple[Principal | None, Response | None]:
-        """Check the caller of an IAM-authorised call: (its principal, None) or (None, the refusal)."""
+    def _signer(self, request: Request, operation: str) -> tuple[Principal | None, Response | None]:
+        """Who signed an IAM-authorised call: (its principal, None) or (None, the refusal). Calls AWS leaves to tokens
+        (and every call on a sandbox that requires no credentials) have no principal."""
         if self.keyring is None or not operation or not access.is_signed(operation):
             return None, None
         try:
-            principal = self.caller(request)
-            assert principal is not None
-            with LOCK:
-                access.authorize(principal, operation, _params(request), domain_pool=domain_pool,
-                                 same_user=_same_user)
-        except (SignatureError, access.AccessDenied) as exc:
+            return self.caller(request), None
+        except SignatureError as exc:
             return None, _cognito_error(exc.kind, exc.message)
-        return principal, None
 
     def cognito(self, request: Request) -> Response:
         operation = (request.headers.get("X-Amz-Target") or "").rpartition(".")[2]
-        principal, refusal = self._authorize(request, operation)
+        principal, refusal = self._signer(request, operation)  # as on AWS: who calls, before what they ask
         if refusal is not None:
             return refusal
         for hook in self.hooks:
             answer = hook(request, operation)
             if answer is not None:
                 return answer
-        with LOCK:
-            status, headers, body = SandboxResponse.dispatch(request, request.url, request.headers)
-            params = _params(request)
-            if int(status) == 200:
-                if self.keyring is not None:
-                    body = self._ownership(principal, operation, params, body)
-                _mark_named_user(operation, params)
-            activity.record(operation, params, int(status), body, _backends())
-            self.changed()
+        try:
+            checked = protocol.check(request.headers.get("X-Amz-Target"), request.get_data())
+        except protocol.ProtocolError as refused:
+            return _cognito_error(refused.kind, refused.message, refused.status)
+        if not _emulated(checked.name):
+            # [UNVERIFIED] Cognito knows every operation of its model; the sandbox answers the ones it can't play
+            # with a clear 400 (never a 500 "not implemented", which botocore would retry).
+            return _cognito_error("InvalidParameterException", f"The sandbox doesn't emulate {checked.name}.")
+        if principal is not None:
+            try:
+                with LOCK:
+                    access.authorize(principal, checked.name, checked.params, domain_pool=domain_pool,
+                                     same_user=_same_user)
+            except access.AccessDenied as exc:
+                return _cognito_error(exc.kind, exc.message)
+        checked_request = _checked_request(request, checked)
+        try:
+            return self._dispatch(checked_request, checked, principal)
+        finally:
+            if checked_request is not request:
+                checked_request.environ.clear()  # (a request ↔ environ cycle: see httpserver)
+
+    def _dispatch(self, request: Request, checked: protocol.Request, principal: Principal | None) -> Response:
+        """moto's dispatch under the backend lock, then what the call changed is written before the answer goes out;
+        an exception escaping it is the sandbox's own bug: logged once with its traceback, answered as Cognito answers
+        an internal error (HTTP 500 ``InternalErrorException``)."""
+        operation, params = checked.name, checked.params
+        try:
+            with LOCK:
+                status, headers, body = SandboxResponse.dispatch(request, request.url, request.headers)
+                if int(status) == 200:
+                    if self.keyring is not None:
+                        body = self._ownership(principal, operation, params, body)
+                    _mark_named_user(operation, params)
+                activity.record(operation, params, int(status), body, _backends())
+                self.changed()
+        except Exception:
+            _log.exception("sandbox bug while serving %s", operation)
+            return _cognito_error("InternalErrorException", f"The sandbox failed while serving {operation} "
+                                  "(its traceback is in the sandbox's log).", 500)
         headers = {k: v for k, v in dict(headers).items() if k.lower() not in ("status", "content-length")}
         headers.setdefault("Content-Type", "application/x-amz-json-1.1")
+        if int(status) == 400 and '"__type": "InvalidToken"' in str(body):
+            # moto's paginator refuses a NextToken/PaginationToken it did not issue with an "InvalidToken" that
+            # Cognito doesn't have; Cognito's name for a bad parameter [UNVERIFIED: its wording].
+            message = json.loads(body).get("message", "")
+            return _cognito_error("InvalidParameterException", f"Invalid pagination token ({message}).")
         return Response(body, status=int(status), headers=headers)
 
     def _ownership(self, principal: Principal | None, operation: str, params: dict[str, Any], body: Any) -> Any:
@@ -212,7 +298,7 @@ class SandboxApp:
         with LOCK:
             pool = find_pool(pool_id)
             if pool is None:
-                return _json({"message": f"User pool {pool_id} does not exist."}, 404)
+                return _error("ResourceNotFoundException", f"User pool {pool_id[:200]} does not exist.", 404)
             return _json({"keys": [pool.key.jwk()]})
 
     def openid(self, request: Request, pool_id: str) -> Response:

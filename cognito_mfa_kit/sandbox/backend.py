@@ -13,6 +13,7 @@ user records. Facts: ../shared/reference/cognito-totp-behaviour.md.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import threading
 from collections.abc import Iterator
@@ -29,20 +30,25 @@ from .answers import ChallengeAnswers
 from .clock import CLOCK, pool_time
 from .device_api import DeviceApi
 from .enrolment import TotpEnrolment
+from .exceptions import UnauthorizedException, UnsupportedOperationException, UnsupportedTokenTypeException
 from .history_api import AuthEventsApi
-from .model import SandboxUser, SandboxUserPool, UserMfa, mfa
+from .model import SandboxUser, SandboxUserPool, UserMfa, mfa, new_client_id, new_client_secret
 from .outbox import Outbox
 from .preference import MfaPreferenceRules
 from .sessions import AuthSession, SessionStore
 from .signin import SignInRules
 from .tracking import GONE, TRACKER, tracked
 
-__all__ = ["LOCK", "SandboxBackend", "SandboxUserPool", "UserMfa", "all_pools", "backend_for", "domain_pool",
-           "find_pool", "install", "mfa", "sandbox_backends"]
+__all__ = [
+    "CHECKED_TOKEN", "LOCK", "SandboxBackend", "SandboxUserPool", "UserMfa", "all_pools", "backend_for",
+    "domain_pool", "find_pool", "install", "mfa", "sandbox_backends", "token_backend",
+]
 
 
 #: moto's backends are not thread-safe: every call (and every read of the backends' state) holds this lock.
 LOCK = threading.RLock()
+#: The access token the call being served was checked with, and what it named (its operation's lookups reuse it).
+CHECKED_TOKEN: contextvars.ContextVar[tuple[str, Any] | None] = contextvars.ContextVar("checked_token", default=None)
 
 
 class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreferenceRules, DeviceApi, AuthEventsApi,
@@ -68,6 +74,7 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
                 "SMS configuration and Auto verification for phone_number are required when MFA is "
                 "required/optional"
             )
+        _check_schema(extended_config.get("Schema"), "schema")
         pool = SandboxUserPool(self.account_id, self.region_name, name, extended_config)
         self.user_pools[pool.id] = pool
         return pool
@@ -94,6 +101,71 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
         super().delete_user_pool(user_pool_id)
         CLOCK.forget(user_pool_id)
 
+    def sign_up(self, client_id: str, username: str, password: str | None, attributes: list[dict[str, str]]) -> Any:
+        _check_attributes(attributes, "userAttributes")
+        if not password:
+            # The model lets passwordless pools sign up without one; the sandbox emulates no passwordless sign-in.
+            # [UNVERIFIED] wording.
+            raise InvalidParameterException("A Password is required: the sandbox's pools have no passwordless "
+                                            "sign-up.")
+        return super().sign_up(client_id, username, password, attributes)
+
+    def admin_create_user(self, user_pool_id: str, username: str, message_action: str, temporary_password: str,
+                          attributes: list[dict[str, str]]) -> Any:
+        _check_attributes(attributes, "userAttributes")
+        return super().admin_create_user(user_pool_id, username, message_action, temporary_password, attributes)
+
+    def admin_update_user_attributes(self, user_pool_id: str, username: str, attributes: list[dict[str, str]]) -> None:
+        _check_attributes(attributes, "userAttributes")
+        super().admin_update_user_attributes(user_pool_id, username, attributes)
+
+    def update_user_attributes(self, access_token: str, attributes: list[dict[str, str]]) -> None:
+        _check_attributes(attributes, "userAttributes")
+        super().update_user_attributes(access_token, attributes)
+
+    def add_custom_attributes(self, user_pool_id: str, custom_attributes: list[dict[str, Any]]) -> None:
+        _check_schema(custom_attributes, "customAttributes")
+        super().add_custom_attributes(user_pool_id, custom_attributes)
+
+    def list_resource_servers(self, user_pool_id: str, *args: Any, **kwargs: Any) -> Any:
+        self.describe_user_pool(user_pool_id)  # an unknown pool is ResourceNotFoundException (moto: KeyError)
+        return super().list_resource_servers(user_pool_id, *args, **kwargs)
+
+    def create_user_pool_client(
+        self, user_pool_id: str, generate_secret: bool, extended_config: dict[str, Any]
+    ) -> CognitoIdpUserPoolClient:
+        # Ids and secrets look like Cognito's (``model.new_client_id`` / ``new_client_secret``), not moto's.
+        client = super().create_user_pool_client(user_pool_id, generate_secret, extended_config)
+        pool = self.describe_user_pool(user_pool_id)
+        del pool.clients[client.id]
+        client.id, client.secret = new_client_id(), new_client_secret()
+        pool.clients[client.id] = client
+        return client
+
+    def revoke_token(self, token: str, client_id: str, client_secret: str | None) -> None:
+        """Rule: RevokeToken revokes that refresh token and the access tokens issued from it; the user's other
+        sign-ins keep working (token revocation docs). The refusals' names follow the service model's errors for
+        RevokeToken; their wording is [UNVERIFIED]."""
+        try:
+            pool, client = self._pool_of_client(client_id)
+        except ResourceNotFoundError:
+            raise UnauthorizedException(f"Invalid client id {client_id}: no app client has it.") from None
+        if client.generate_secret and client_secret != client.secret:
+            # /oauth2/revoke answers 401 invalid_client "if the client credentials are invalid".
+            raise UnauthorizedException(f"Unable to verify the client secret for client {client_id}.")
+        if not client.extended_config.get("EnableTokenRevocation", True):
+            # /oauth2/revoke: invalid_request "if the feature is disabled for the app client".
+            raise UnsupportedOperationException(f"Token revocation is not enabled for app client {client_id}.")
+        if token not in pool.refresh_tokens:
+            if token in pool.access_tokens or token in pool.id_tokens or token in pool.revoked_tokens:
+                # /oauth2/revoke: unsupported_token_type "if the token ... is not a refresh token".
+                raise UnsupportedTokenTypeException("RevokeToken takes a refresh token, not an access or ID token.")
+            return  # /oauth2/revoke: "HTTP 200 if ... the client submitted an invalid token"
+        entry = pool.refresh_tokens[token]
+        if entry is not None and entry[0] != client.id:
+            raise UnauthorizedException("Refresh Token has different Client")
+        pool.revoke_sign_in(token)
+
     def admin_delete_user(self, user_pool_id: str, username: str) -> None:
         pool = self.describe_user_pool(user_pool_id)
         user = pool._get_user(username)
@@ -117,7 +189,12 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
 
     def _user_for_access_token(self, access_token: str | None) -> tuple[SandboxUserPool, CognitoIdpUser]:
         """Rule: an access token must be known, unrevoked and unexpired (on the pool's clock)."""
+        checked = CHECKED_TOKEN.get()
+        if checked is not None and checked[0] == access_token:
+            return checked[1]  # type: ignore[no-any-return]
         for pool in self.user_pools.values():
+            if access_token and access_token in pool.revoked_tokens:
+                raise NotAuthorizedError("Access Token has been revoked")
             if access_token and access_token in pool.access_tokens:
                 claims = jwt.decode(access_token, options={"verify_signature": False})
                 if claims.get("exp", 0) < CLOCK.now(pool.id):
@@ -125,6 +202,11 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
                 _, username = pool.access_tokens[access_token]
                 return pool, self.admin_get_user(pool.id, username)  # type: ignore[return-value]
         raise NotAuthorizedError("Invalid Access Token")
+
+    def delete_user(self, access_token: str) -> None:
+        """DeleteUser: a signed-in user deletes their own profile (moto has no DeleteUser)."""
+        pool, user = self._user_for_access_token(access_token)
+        self.admin_delete_user(pool.id, user.username)
 
     def get_user(self, access_token: str) -> CognitoIdpUser:
         return self._user_for_access_token(access_token)[1]
@@ -156,7 +238,38 @@ def _domain_changed(key: str, value: Any, old: Any = None) -> None:
     TRACKER.mark(("pool", domain.user_pool_id))
 
 
+def _check_schema(attributes: list[dict[str, Any]] | None, member: str) -> None:
+    """Rule: every schema attribute has a Name (optional in the model's shape; moto fails without one).
+    [UNVERIFIED] wording."""
+    for i, attribute in enumerate(attributes or [], 1):
+        if not attribute.get("Name"):
+            raise InvalidParameterException(f"1 validation error detected: Value null at '{member}.{i}.member.name' "
+                                            "failed to satisfy constraint: Member must not be null")
+
+
+def _check_attributes(attributes: list[dict[str, str]] | None, member: str) -> None:
+    """Rule: every user attribute given has a Value (optional in the model's AttributeType; moto fails without one).
+    [UNVERIFIED] Cognito's answer; the sandbox refuses as for a missing member."""
+    for i, attribute in enumerate(attributes or [], 1):
+        if attribute.get("Value") is None:
+            raise InvalidParameterException(f"1 validation error detected: Value null at '{member}.{i}.member.value' "
+                                            "failed to satisfy constraint: Member must not be null")
+
+
 sandbox_backends: BackendDict[SandboxBackend] = BackendDict(SandboxBackend, "cognito-idp")
+
+
+def token_backend(access_token: str | None, account_id: str, region: str) -> SandboxBackend:
+    """The backend whose pool issued ``access_token`` (live or revoked); else that of ``account_id``/``region``."""
+    if access_token:
+        for account in list(sandbox_backends.values()):
+            for name, backend in list(account.items()):
+                if name == "global":
+                    continue
+                for pool in backend.user_pools.values():
+                    if access_token in pool.access_tokens or access_token in pool.revoked_tokens:  # type: ignore
+                        return backend
+    return sandbox_backends[account_id][region]
 
 
 class _OnceImportedKeys:

@@ -33,3 +33,25 @@ class UserPoolAddOnNotEnabledException(JsonRESTError):
     def __init__(self, message: str = "User pool add-ons (threat protection) are not enabled for this user pool.")\
             -> None:
         super().__init__("UserPoolAddOnNotEnabledException", message)
+
+
+class UnauthorizedException(JsonRESTError):
+    """RevokeToken's refusal of the app client's credentials (the API's counterpart of /oauth2/revoke's 401)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("UnauthorizedException", message)
+
+
+class UnsupportedOperationException(JsonRESTError):
+    """"An operation that isn't enabled for the user pool client" (the service model), e.g. RevokeToken without
+    EnableTokenRevocation."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("UnsupportedOperationException", message)
+
+
+class UnsupportedTokenTypeException(JsonRESTError):
+    """"An unsupported token is passed to an operation" (the service model), e.g. an access token to RevokeToken."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("UnsupportedTokenTypeException", message)

@@ -21,7 +21,7 @@ SECRET_KEYS = frozenset({
     "salt_hex", "ClientSecret", "client_secret",
 })
 #: dicts whose *keys* are secrets (tokens), shown as their count
-TOKEN_DICTS = frozenset({"refresh_tokens", "access_tokens", "id_tokens"})
+TOKEN_DICTS = frozenset({"refresh_tokens", "access_tokens", "id_tokens", "revoked_tokens"})
 
 
 def masked(value: Any, key: str = "") -> Any:

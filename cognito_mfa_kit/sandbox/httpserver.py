@@ -1,4 +1,21 @@
-"""The sandbox's HTTP server: HTTP/1.1 with keep-alive, serving :class:`~.app.SandboxApp` on loopback by default."""
+"""The sandbox's HTTP server: HTTP/1.1 with keep-alive, serving :class:`~.app.SandboxApp` on loopback by default.
+
+Hand-written on ``http.server`` because it answers a lesson's calls faster than waitress or cheroot would
+(docs/benchmarks.md, "HTTP server"), and hardened against what a class network may send it:
+
+- a body is read only up to :data:`MAX_BODY` (1 MiB), by ``Content-Length`` or chunked alike: larger → 413, and the
+  connection is closed without reading the rest (an ``Expect: 100-continue`` client is refused before it sends);
+- a request line over :data:`MAX_LINE`, a header block over :data:`MAX_HEADER_BYTES` or more than
+  :data:`MAX_HEADERS` headers → 414 / 431;
+- a kept-alive connection waits :data:`IDLE_TIMEOUT` seconds for its next request; once a request has begun, the
+  client has :data:`REQUEST_TIMEOUT` seconds to send all of it (headers byte by byte or a body never finished: 408,
+  and the connection and its thread are freed; checked at each read, so a client trickling bytes is cut within
+  twice that);
+- one thread per connection, at most :data:`MAX_CONNECTIONS` at once (more are hung up on at once).
+
+Every refusal is HTTP with a JSON body of a named ``__type``, like the service's own errors; no per-request log
+lines, and clients that hang up are not an error.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +26,106 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
+from . import protocol
 from .app import SandboxApp
 
-#: Seconds an idle kept-alive connection stays open.
+#: Seconds an idle kept-alive connection stays open, waiting for its next request.
 IDLE_TIMEOUT = 120
+#: Seconds a client has to send a whole request (line, headers and body) once its first byte arrived.
+REQUEST_TIMEOUT = 30
+#: The largest request body the sandbox reads (Cognito requests are a few KB).
+MAX_BODY = 1024 * 1024
+#: The longest request line, and header line (bytes).
+MAX_LINE = 16 * 1024
+#: The most header bytes, and headers, of one request.
+MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADERS = 100
+#: Connections served at once (a thread each). A class of 30 trainees keeps a few kept-alive connections each
+#: (a kernel's boto3 client, the AWS CLI, a browser): ~100 in use, idle ones closed after IDLE_TIMEOUT.
+MAX_CONNECTIONS = 256
+
+#: [UNVERIFIED] the names of the HTTP-level refusals: AWS's front end answers these before the service does.
+HTTP_ERRORS = {
+    400: "BadRequestException",
+    405: "MethodNotAllowedException",
+    408: "RequestTimeoutException",
+    411: "LengthRequiredException",
+    413: "RequestEntityTooLargeException",
+    414: "RequestURITooLongException",
+    417: "ExpectationFailedException",
+    431: "RequestHeaderFieldsTooLargeException",
+}
+
+
+class _Refused(Exception):
+    """A request that can't be served: answered with ``status`` and the connection closed."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The connection's reads: an idle timeout until a request's first byte, then a deadline for all of it, and a
+    byte budget per request (so a client can neither hold a thread forever nor make the server buffer much)."""
+
+    def __init__(self, sock: socket.socket, idle_timeout: float, request_timeout: float) -> None:
+        self._sock = sock
+        self._idle, self._request = idle_timeout, request_timeout
+        self._timeout: float | None = None
+        self.deadline: float | None = None
+        self.budget = 0
+
+    def next_request(self) -> None:
+        self.deadline = None
+        self.budget = MAX_LINE + MAX_HEADER_BYTES + MAX_BODY + 64 * 1024  # + chunk framing
+
+    @property
+    def started(self) -> bool:
+        return self.deadline is not None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.deadline is None:
+            timeout = self._idle
+        elif time.monotonic() >= self.deadline:
+            raise TimeoutError("the request took too long")
+        else:
+            # Each read may wait the whole request timeout: a client that trickles bytes is cut at most one request
+            # timeout after its deadline (and setting the socket's timeout on every read would cost a system call).
+            timeout = self._request
+        if timeout != self._timeout:
+            self._sock.settimeout(timeout)
+            self._timeout = timeout
+        view = memoryview(buffer)[: max(1, min(len(buffer), self.budget))]
+        count = self._sock.recv_into(view)
+        if count and self.deadline is None:
+            self.deadline = time.monotonic() + self._request
+        self.budget -= count
+        if self.budget < 0:
+            raise _Refused(413, "The request is too large.")
+        return count
+
+    def writing(self) -> None:
+        """The answer is being written: the idle timeout bounds it."""
+        if self._timeout != self._idle:
+            self._sock.settimeout(self._idle)
+            self._timeout = self._idle
 
 
 class _Handler(BaseHTTPRequestHandler):
     """HTTP/1.1 with keep-alive: boto3 and the AWS CLI reuse one connection for many calls.
 
     (werkzeug's development server answers every request with ``Connection: close``, so each call paid for a new
-    TCP connection and a new thread.) The body is always read in full by its length, so the stream is at the next
-    request line; the answer goes out in one write, with its Content-Length.
+    TCP connection and a new thread.) The body is always read in full (or the connection closed), so the stream is
+    at the next request line; the answer goes out in one write, with its Content-Length.
     """
 
     protocol_version = "HTTP/1.1"
@@ -37,6 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._reader = _DeadlineReader(self.connection, self.server.idle_timeout, self.server.request_timeout)
+        self.rfile = io.BufferedReader(self._reader, 8192)
         self.server.track(self.connection, True)
 
     def finish(self) -> None:
@@ -48,20 +151,118 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # no per-request log lines
         pass
 
-    def _body(self) -> bytes:
-        if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline(65537).split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(65537)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+    # ------------------------------------------------------------------ one request
+    def handle_one_request(self) -> None:
+        self._reader.next_request()
+        self.requestline, self.request_version, self.command = "", "", ""
+        try:
+            self.raw_requestline = self.rfile.readline(MAX_LINE + 1)
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if len(self.raw_requestline) > MAX_LINE:
+                raise _Refused(414, f"The request line is longer than {MAX_LINE} bytes.")
+            if not self.parse_request():  # (its refusals go through send_error)
+                return
+            size = sum(len(k) + len(v) + 4 for k, v in self.headers.items())
+            if size > MAX_HEADER_BYTES:
+                raise _Refused(431, f"The headers are larger than {MAX_HEADER_BYTES} bytes.")
+            body = self._body()
+            self._reader.writing()
+            self._serve(body)
+            self.wfile.flush()
+        except _Refused as refused:
+            self._refuse(refused.status, refused.message)
+        except TimeoutError:
+            started = self._reader.started
+            self.close_connection = True
+            if started:  # a request begun and never finished; an idle connection just closes
+                self._refuse(408, f"The request was not sent within {self.server.request_timeout:g} seconds.")
 
+    def parse_request(self) -> bool:
+        ok = super().parse_request()
+        if ok and len(self.headers) > MAX_HEADERS:
+            raise _Refused(431, f"More than {MAX_HEADERS} headers.")
+        return ok
+
+    def handle_expect_100(self) -> bool:
+        """Refuse a body that is too large before the client sends it."""
+        self._content_length()
+        return super().handle_expect_100()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """``http.server``'s own refusals (a malformed request line or header, line too long, too many headers)."""
+        # (505 for an unknown HTTP version: a client error, answered 400.)
+        self._refuse(code if code < 500 else 400, message or explain or "Bad request")
+
+    def _refuse(self, status: int, message: str, kind: str | None = None) -> None:
+        self.close_connection = True
+        body = protocol.error_body(kind or HTTP_ERRORS.get(status, "BadRequestException"), message)
+        reason = self.responses.get(status, ("Bad Request",))[0]
+        head = (f"HTTP/1.1 {status} {reason}\r\nServer: {self.server_version}\r\nDate: {self.date_time_string()}\r\n"
+                f"Content-Type: application/x-amz-json-1.1\r\nContent-Length: {len(body)}\r\n"
+                "Connection: close\r\n\r\n").encode("latin-1")
+        with contextlib.suppress(OSError):
+            self.wfile.write(head if self.command == "HEAD" else head + body)
+            self.wfile.flush()
+
+    # ------------------------------------------------------------------ the body
+    def _content_length(self) -> int:
+        values = self.headers.get_all("Content-Length") or []
+        if not values:
+            return 0
+        if len(set(values)) > 1 or not all(v.strip().isdigit() for v in values):
+            raise _Refused(400, "Content-Length must be one non-negative integer.")
+        length = int(values[0])
+        if length > MAX_BODY:
+            raise _Refused(413, f"The request body is larger than {MAX_BODY} bytes.")
+        return length
+
+    def _body(self) -> bytes:
+        encodings = [e.strip().lower() for e in ",".join(self.headers.get_all("Transfer-Encoding") or []).split(",")
+                     if e.strip()]
+        if encodings:
+            if encodings != ["chunked"]:
+                raise _Refused(400, "Transfer-Encoding must be chunked (no other coding is accepted).")
+            if "Content-Length" in self.headers:
+                self.close_connection = True  # both framings: chunked wins (RFC 9112 §6.3), and the line closes
+            return self._chunked()
+        length = self._content_length()
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            raise _Refused(400, "The body is shorter than its Content-Length.")
+        return body
+
+    def _chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(MAX_LINE + 1)
+            if not line.endswith(b"\n"):
+                raise _Refused(400, "Malformed chunked body: a chunk size line is missing or too long.")
+            size_text = line.split(b";", 1)[0].strip()
+            if not size_text or len(size_text) > 8 or any(c not in b"0123456789abcdefABCDEF" for c in size_text):
+                raise _Refused(400, "Malformed chunked body: a chunk size is not a hexadecimal number.")
+            size = int(size_text, 16)
+            if size == 0:
+                break
+            total += size
+            if total > MAX_BODY:
+                raise _Refused(413, f"The request body is larger than {MAX_BODY} bytes.")
+            chunk = self.rfile.read(size)
+            if len(chunk) < size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise _Refused(400, "Malformed chunked body: a chunk is shorter than its size.")
+            chunks.append(chunk)
+        trailers = 0
+        while True:  # trailers, up to the empty line
+            line = self.rfile.readline(MAX_LINE + 1)
+            if line in (b"\r\n", b"\n"):
+                return b"".join(chunks)
+            trailers += len(line)
+            if not line.endswith(b"\n") or trailers > MAX_HEADER_BYTES:
+                raise _Refused(400, "Malformed chunked body: its trailer does not end.")
+
+    # ------------------------------------------------------------------ WSGI
     def _environ(self, body: bytes) -> dict[str, Any]:
         path, _, query = self.path.partition("?")
         host, port = self.server.server_address[:2]
@@ -95,30 +296,28 @@ class _Handler(BaseHTTPRequestHandler):
             environ[name] = f"{environ[name]},{value}" if name in environ else value
         return environ
 
-    def _serve(self) -> None:
-        try:
-            body = self._body()
-        except (ValueError, OSError):
-            self.close_connection = True
-            self.send_error(400, "Bad request body")
-            return
+    def _serve(self, body: bytes) -> None:
         answer: list[Any] = []
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             answer[:] = [status, headers]
             return lambda data: None  # the legacy write() callable; SandboxApp does not use it
 
+        environ = self._environ(body)
         try:
-            result = self.server.app(self._environ(body), start_response)
+            result = self.server.app(environ, start_response)
             try:
                 data = b"".join(result)
             finally:
                 if hasattr(result, "close"):
                     result.close()
-        except Exception:
+                # werkzeug's request and its environ refer to each other: a cycle that would keep the body alive
+                # until the next garbage collection (RSS climbing by 1 MiB per large request meanwhile).
+                environ.clear()
+        except Exception:  # the sandbox's own bug: logged once, answered as Cognito answers one
             logging.getLogger(__name__).exception("sandbox request failed: %s %s", self.command, self.path)
-            self.close_connection = True
-            self.send_error(500, "Internal sandbox error")
+            self._refuse(500, "Internal sandbox error (its traceback is in the sandbox's log).",
+                         "InternalErrorException")
             return
         status, headers = answer
         lines = [f"{self.protocol_version} {status}", f"Server: {self.server_version}",
@@ -130,21 +329,22 @@ class _Handler(BaseHTTPRequestHandler):
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
         self.wfile.write(head if self.command == "HEAD" else head + data)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
 
 _HOP_HEADERS = {"content-length", "connection", "transfer-encoding", "keep-alive", "server", "date"}
 
 
 class _HttpServer(ThreadingHTTPServer):
-    """One thread per connection (kept while the client keeps the connection)."""
+    """One thread per connection (kept while the client keeps the connection), at most MAX_CONNECTIONS."""
 
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, host: str, port: int, app: SandboxApp) -> None:
+    def __init__(self, host: str, port: int, app: SandboxApp, *, idle_timeout: float = IDLE_TIMEOUT,
+                 request_timeout: float = REQUEST_TIMEOUT, max_connections: int = MAX_CONNECTIONS) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.app = app
+        self.idle_timeout, self.request_timeout, self.max_connections = idle_timeout, request_timeout, max_connections
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__((host, port), _Handler)
@@ -154,11 +354,22 @@ class _HttpServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
 
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        """At most MAX_CONNECTIONS at once: one more is hung up on (its client may retry) instead of costing a
+        thread."""
+        with self._connections_lock:
+            return len(self._connections) < self.max_connections
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up (or a stop that hangs up on it) is not an error worth a traceback."""
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             return
         super().handle_error(request, client_address)
+
+    @property
+    def open_connections(self) -> int:
+        with self._connections_lock:
+            return len(self._connections)
 
     def track(self, connection: socket.socket, open_: bool) -> None:
         with self._connections_lock:
@@ -176,9 +387,12 @@ class _HttpServer(ThreadingHTTPServer):
 class SandboxServer:
     """An HTTP server for :class:`SandboxApp`, on loopback by default, run in a background thread."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, app: SandboxApp | None = None) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, app: SandboxApp | None = None, *,
+                 idle_timeout: float = IDLE_TIMEOUT, request_timeout: float = REQUEST_TIMEOUT,
+                 max_connections: int = MAX_CONNECTIONS) -> None:
         self.app = app or SandboxApp()
-        self._server = _HttpServer(host, port, self.app)
+        self._server = _HttpServer(host, port, self.app, idle_timeout=idle_timeout, request_timeout=request_timeout,
+                                   max_connections=max_connections)
         self._thread: threading.Thread | None = None
 
     @property
@@ -186,6 +400,11 @@ class SandboxServer:
         host, port = self._server.server_address[:2]
         shown = f"[{host}]" if ":" in str(host) else host
         return f"http://{shown}:{port}"
+
+    @property
+    def open_connections(self) -> int:
+        """Connections being served now (each holds a thread)."""
+        return self._server.open_connections
 
     def start(self) -> SandboxServer:
         self._thread = threading.Thread(
@@ -203,3 +422,4 @@ class SandboxServer:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+

@@ -1,16 +1,21 @@
-"""What the sandbox adds to moto's pool and user objects: a pool's own key, devices and Cognito-like ids; a
-user's MFA record (secret, last TOTP step, lockout counters); the sign-in time tokens carry. Each object reports
-its changes to ``tracking`` (so the store writes only them) and what expires to the ``janitor``."""
+"""What the sandbox adds to moto's pool and user objects: a pool's own key, devices and Cognito-like ids (pools,
+app clients, client secrets); a user's MFA record (secret, last TOTP step, lockout counters); the tokens' claims
+(the sign-in time, event id, the user's readable attributes) and their revocation. Each object reports its changes to
+``tracking`` (so the store writes only them) and what expires to the ``janitor``."""
 
 from __future__ import annotations
 
 import contextvars
+import hashlib
+import hmac
 import secrets
 import string
+import uuid
 import weakref
 from dataclasses import dataclass
 from typing import Any
 
+import jwt
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, CognitoIdpUserPoolClient
 
 from .clock import CLOCK
@@ -22,6 +27,34 @@ from .tracking import GONE, TRACKER, TrackedDict, tracked
 
 #: The sign-in time (auth_time claim) of the tokens being issued now; unset: the current time.
 AUTH_TIME: contextvars.ContextVar[int | None] = contextvars.ContextVar("auth_time", default=None)
+
+_LOWER_ALNUM = string.ascii_lowercase + string.digits
+#: App client ids are 26 lowercase letters and digits, e.g. "38fjsnc484p94kpqsnet7mpld0" (AWS CLI examples); moto
+#: makes 26 hex digits.
+CLIENT_ID_LENGTH = 26
+#: App client secrets are letters and digits (the model: 24–64 characters of ``[\w+]``); Cognito's are about 51
+#: lowercase letters and digits [UNVERIFIED: the length is as seen in the wild, not documented]; moto makes a UUID.
+CLIENT_SECRET_LENGTH = 51
+#: User attributes whose value is a boolean in an ID token ("email_verified": true, the ID token docs).
+BOOLEAN_CLAIMS = {"email_verified", "phone_number_verified"}
+
+
+def new_client_id() -> str:
+    """An app client id as Cognito makes them."""
+    return "".join(secrets.choice(_LOWER_ALNUM) for _ in range(CLIENT_ID_LENGTH))
+
+
+def new_client_secret() -> str:
+    """An app client secret as Cognito makes them."""
+    return "".join(secrets.choice(_LOWER_ALNUM) for _ in range(CLIENT_SECRET_LENGTH))
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    """A token's claims, unverified (the sandbox issued it; {} if it is not a JWT)."""
+    try:
+        return jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {}
 
 
 @dataclass
@@ -73,7 +106,9 @@ class SandboxUser(CognitoIdpUser):
 #: A pool's dicts whose contents are part of the pool's own row (its settings)
 _SETTINGS = ("clients", "identity_providers", "groups", "resource_servers")
 #: A pool's token dicts, by the kind of token they hold
-TOKEN_KINDS = {"refresh_tokens": "refresh", "access_tokens": "access", "id_tokens": "id"}
+#: (``revoked_tokens``: revoked access tokens → their exp, refused as revoked until they expire)
+TOKEN_KINDS = {"refresh_tokens": "refresh", "access_tokens": "access", "id_tokens": "id",
+               "revoked_tokens": "revoked"}
 _TOKEN_DICTS = {kind: attribute for attribute, kind in TOKEN_KINDS.items()}
 
 
@@ -90,6 +125,68 @@ class SandboxUserPool(CognitoIdpUserPool):
         self.devices = DeviceStore(lambda: CLOCK.now(self.id),
                                    on_change=lambda key: TRACKER.mark(("device", self.id, key)))
         self.auth_times: dict[str, int] = {}  # origin_jti → auth_time, so a refresh keeps the sign-in's time
+        self.revoked_tokens: dict[str, int] = {}  # access token → its exp: "Access Token has been revoked"
+
+    # ------------------------------------------------------------------ revocation
+    def revoke_access_tokens(self, tokens: list[str]) -> None:
+        """Move ``tokens`` out of the live access tokens: they are refused as revoked until they expire."""
+        now = CLOCK.now(self.id)
+        for token in [t for t, exp in self.revoked_tokens.items() if exp < now]:
+            del self.revoked_tokens[token]  # an expired token is refused as expired anyway
+        for token in tokens:
+            if self.access_tokens.pop(token, None) is not None:
+                self.revoked_tokens[token] = int(claims_of(token).get("exp", 0))
+
+    def sign_out(self, username: str) -> None:
+        """GlobalSignOut / AdminUserGlobalSignOut: every refresh token and access token of the user is revoked
+        ("revokes all of the requesting user's refresh, ID, and access tokens", token revocation docs)."""
+        self.revoke_access_tokens([t for t, (_, user) in self.access_tokens.items() if user == username])
+        super().sign_out(username)
+
+    def revoke_sign_in(self, refresh_token: str) -> None:
+        """RevokeToken: that refresh token and the access tokens issued from it (same ``origin_jti``)."""
+        entry = self.refresh_tokens.get(refresh_token)
+        if entry is None:
+            return
+        client_id, username, origin = entry
+        self.refresh_tokens[refresh_token] = None
+        self.revoke_access_tokens([
+            t for t, (c, u) in self.access_tokens.items()
+            if c == client_id and u == username and claims_of(t).get("origin_jti") == origin
+        ])
+
+    # ------------------------------------------------------------------ SRP salts
+    def srp_salt(self, username: str, password: str | None) -> str:
+        """A user's SRP SALT: the same on every sign-in until the password changes (as a stored verifier's salt is);
+        for an unknown user (``password`` None: the simulated PASSWORD_VERIFIER of PreventUserExistenceErrors) the
+        same on every try for that username. An HMAC under a key derived from the pool's private key, so that nobody
+        can tell a simulated salt from a real one."""
+        key = hashlib.sha256(b"srp-salt" + self.key.pem.encode()).digest()
+        message = username.encode("utf-8") + (b"" if password is None else b"\0" + password.encode("utf-8"))
+        return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+    # ------------------------------------------------------------------ tokens
+    def readable_claims(self, client_id: str, user: CognitoIdpUser) -> dict[str, Any]:
+        """The user's attributes an ID token carries: those the app client may read (its ReadAttributes; all when it
+        names none), never developer-only ones; ``*_verified`` as booleans, as in Cognito's ID tokens."""
+        client = self.clients.get(client_id)
+        readable = set(client.get_readable_fields()) if client is not None else set()
+        claims: dict[str, Any] = {}
+        for attribute in user.attributes:
+            name, value = attribute["Name"], attribute["Value"]
+            if name == "sub" or name.startswith("dev:") or (readable and name not in readable):
+                continue
+            claims[name] = value.lower() == "true" if name in BOOLEAN_CLAIMS else value
+        return claims
+
+    def create_id_token(self, client_id: str, username: str, origin_jti: str) -> tuple[str, int]:
+        user = self._get_user(username)
+        extra: dict[str, Any] = {**self.readable_claims(client_id, user), "origin_jti": origin_jti}
+        if user.groups:
+            extra["cognito:groups"] = [group.group_name for group in user.groups]
+        token, expires_in = self.create_jwt(client_id, username, "id", extra_data=extra)
+        self.id_tokens[token] = (client_id, username)
+        return token, expires_in
 
     @property
     def events(self) -> EventLog:
@@ -177,8 +274,12 @@ class SandboxUserPool(CognitoIdpUserPool):
             "auth_time": auth_time,
             "iat": now,
             "exp": now + expires_in,
-            "jti": secrets.token_hex(16),
+            "jti": str(uuid.uuid4()),
         }
+        if origin:
+            # One event id per sign-in, kept by the tokens refreshed from it [UNVERIFIED: the docs show the claim,
+            # not whether a refresh makes a new one].
+            claims["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_OID, f"{self.id}/{origin}"))
         if token_use == "access":
             claims["client_id"] = client_id
             claims["username"] = user.username

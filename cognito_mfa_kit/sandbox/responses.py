@@ -1,22 +1,60 @@
-"""The cognito-idp JSON protocol for the operations moto does not serve (devices, AdminDeleteSoftwareToken)."""
+"""The cognito-idp JSON protocol for the operations moto does not serve (devices, AdminDeleteSoftwareToken,
+RevokeToken), and the access-token check every token-authenticated call passes first."""
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.core.exceptions import JsonRESTError
+from moto.core.responses import TYPE_RESPONSE
 
-from .backend import SandboxBackend
+from . import protocol
+from .backend import CHECKED_TOKEN, SandboxBackend, token_backend
 
 
 class SandboxResponse(CognitoIdpResponse):
     """moto's cognito-idp responses plus the operations the sandbox adds."""
 
     def _token_backend(self) -> SandboxBackend:
-        # Token-authenticated calls are unsigned: find the region by the access token, as moto does.
+        # Token-authenticated calls are unsigned: find the backend by the access token (revoked ones too).
+        return token_backend(self._get_param("AccessToken"), self.current_account, self.region)
+
+    def call_action(self) -> TYPE_RESPONSE:
+        """Rule: every call authorised by an access token refuses an unknown, expired or revoked one first (moto's
+        own handlers would take a revoked token, or word the refusal with the token itself)."""
         token = self._get_param("AccessToken")
-        return self._get_region_agnostic_backend()._find_backend_by_access_token(token)  # type: ignore
+        # (With a Session too, the operation refuses the pair itself.)
+        if token is not None and self._get_param("Session") is None and _takes_access_token(self._get_action()):
+            try:
+                found = self._token_backend()._user_for_access_token(token)
+            except JsonRESTError as refused:
+                headers = {**self.response_headers, **dict(refused.get_headers() or [])}
+                return refused.code, headers, refused.description
+            marker = CHECKED_TOKEN.set((token, found))  # the operation's own lookup reuses it
+            try:
+                return super().call_action()
+            finally:
+                CHECKED_TOKEN.reset(marker)
+        return super().call_action()
+
+    def _get_param(self, param_name: str, if_none: Any = None) -> Any:
+        """moto parses the JSON body again for every parameter it reads; the sandbox parses it once (the protocol
+        layer checked that it is a JSON object)."""
+        params = self.__dict__.get("_json_params")
+        if params is None:
+            try:
+                params = json.loads(self.body) if self.body else {}
+            except (TypeError, ValueError):
+                params = {}
+            if not isinstance(params, dict):
+                params = {}
+            self.__dict__["_json_params"] = params
+        if param_name in params:
+            return params[param_name] if params[param_name] is not None else if_none
+        return super()._get_param(param_name, if_none)
 
     @property
     def backend(self) -> SandboxBackend:  # type: ignore[override]
@@ -25,6 +63,16 @@ class SandboxResponse(CognitoIdpResponse):
     @staticmethod
     def _json(body: dict[str, Any] | None = None) -> str:
         return json.dumps(body or {})
+
+    def revoke_token(self) -> str:
+        client_id = self._get_param("ClientId")
+        backend: SandboxBackend = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)  # type: ignore
+        backend.revoke_token(self._get_param("Token"), client_id, self._get_param("ClientSecret"))
+        return self._json()
+
+    def delete_user(self) -> str:
+        self._token_backend().delete_user(self._get_param("AccessToken"))
+        return self._json()
 
     def admin_delete_software_token(self) -> str:
         self.backend.admin_delete_software_token(self._get_param("UserPoolId"), self._get_param("Username"))
@@ -74,3 +122,9 @@ class SandboxResponse(CognitoIdpResponse):
             self._get_param("UserPoolId"), self._get_param("Username"), self._get_param("MaxResults"),
             self._get_param("NextToken"))
         return self._json(answer)
+
+
+@functools.cache
+def _takes_access_token(operation: str) -> bool:
+    shape = protocol.input_shape(operation) if operation in protocol.operations() else None
+    return shape is not None and "AccessToken" in shape.members  # type: ignore[attr-defined]

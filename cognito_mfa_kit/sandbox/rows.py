@@ -184,12 +184,13 @@ def restore_device(pool: SandboxUserPool, saved: dict[str, Any]) -> Device:
 
 
 def dump_token(value: Any) -> Any:
-    """A token's value in its pool's dict: (client id, user name[, origin jti]), or None once revoked."""
-    return list(value) if value is not None else None
+    """A token's value in its pool's dict: (client id, user name[, origin jti]), None once revoked (a refresh
+    token), or an expiry time (a revoked access token)."""
+    return list(value) if isinstance(value, (tuple, list)) else value
 
 
 def restore_token(pool: SandboxUserPool, attribute: str, token: str, saved: Any) -> None:
-    getattr(pool, attribute)[token] = tuple(saved) if saved is not None else None
+    getattr(pool, attribute)[token] = tuple(saved) if isinstance(saved, list) else saved
 
 
 def dump_session(session: AuthSession) -> dict[str, Any]:

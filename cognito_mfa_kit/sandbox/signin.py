@@ -81,12 +81,41 @@ class SignInRules:
             raise InvalidParameterException("Missing required parameter USERNAME")
         user = pool._get_user(username)
         if user is None:
-            if client.extended_config.get("PreventUserExistenceErrors") == "ENABLED":
+            if self._hides_users(client):
+                # Rule: PreventUserExistenceErrors=ENABLED: an unknown user fails as a wrong password does.
                 raise NotAuthorizedError(INCORRECT_PASSWORD)
             raise UserNotFoundError("User does not exist.")
         if not user.enabled:
             raise NotAuthorizedError("User is disabled.")
         return user
+
+    @staticmethod
+    def _hides_users(client: CognitoIdpUserPoolClient) -> bool:
+        return client.extended_config.get("PreventUserExistenceErrors") == "ENABLED"
+
+    def _phantom_srp(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, username: str,
+                     params: dict[str, str]) -> dict[str, Any]:
+        """Rule: with PreventUserExistenceErrors=ENABLED, USER_SRP_AUTH for an unknown user gets a simulated
+        PASSWORD_VERIFIER (the same SALT on every try for that username; an SRP_B like any other) and fails only at
+        the answer, with "Incorrect username or password." (reference §9, cognito-user-pool-managing-errors)."""
+        self._check_secret_hash(client, username, params.get("SECRET_HASH"))
+        srp_a = params.get("SRP_A")
+        if not srp_a:
+            raise InvalidParameterException("Missing required parameter SRP_A")
+        salt = pool.srp_salt(username, None)
+        verifier = srp.user_verifier(pool.id.split("_", 1)[1], username, secrets.token_urlsafe(16), salt)
+        try:
+            state = srp.start(verifier, salt, srp_a)
+        except ValueError as exc:
+            raise NotAuthorizedError(INCORRECT_PASSWORD) from exc
+        session = self._issue(pool, client, username, "PASSWORD_VERIFIER", srp=state.to_dict(), device_key=None,
+                              phantom=True)  # found by its SECRET_BLOCK too (SessionStore.by_secret_block)
+        return {
+            "ChallengeName": "PASSWORD_VERIFIER",
+            "Session": session.id,
+            "ChallengeParameters": {**srp.challenge_parameters(state), "USERNAME": username,
+                                    "USER_ID_FOR_SRP": username},
+        }
 
     # Rule: password lockout, timed by the pool's clock.
     @staticmethod
@@ -148,6 +177,10 @@ class SignInRules:
         self._check_flow(client, flow, admin=admin)
         if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
             return self._refresh(pool, client, params)
+        if flow == "USER_SRP_AUTH" and self._hides_users(client) and params.get("USERNAME") and pool._get_user(
+            params["USERNAME"]
+        ) is None:
+            return self._phantom_srp(pool, client, params["USERNAME"], params)
         user = self._find_user(pool, client, params.get("USERNAME"))
         self._check_secret_hash(client, params.get("USERNAME", ""), params.get("SECRET_HASH"))
         self._check_lockout(user)
@@ -172,7 +205,8 @@ class SignInRules:
             raise NotAuthorizedError("Refresh Token has been revoked")
         token_client, username, _ = entry
         if token_client != client.id:
-            raise NotAuthorizedError("Invalid Refresh Token")
+            # Cognito's wording since January 2022 (aws-sdk-js#4016; "Invalid Refresh Token" before).
+            raise NotAuthorizedError("Refresh Token has different Client")
         self._check_secret_hash(client, username, params.get("SECRET_HASH"))
         access, id_token, expires_in = pool.create_tokens_from_refresh_token(token)
         return {
@@ -307,7 +341,7 @@ class SignInRules:
         srp_a = params.get("SRP_A")
         if not srp_a:
             raise InvalidParameterException("Missing required parameter SRP_A")
-        salt = srp.new_salt_hex()
+        salt = pool.srp_salt(user.username, user.password or "")
         verifier = srp.user_verifier(pool.id.split("_", 1)[1], user.username, user.password or "", salt)
         try:
             state = srp.start(verifier, salt, srp_a)

@@ -42,6 +42,7 @@ def _dump_pool(pool: SandboxUserPool, backend: SandboxBackend) -> dict[str, Any]
         "refresh_tokens": {t: rows.dump_token(v) for t, v in pool.refresh_tokens.items()},
         "access_tokens": _live(pool.access_tokens, now),
         "id_tokens": _live(pool.id_tokens, now),
+        "revoked_tokens": {t: exp for t, exp in pool.revoked_tokens.items() if exp >= now},
         "auth_times": dict(pool.auth_times),
     }
 
