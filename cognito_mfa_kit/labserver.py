@@ -117,6 +117,8 @@ def jupyter_command(
         # a course runs offline: no announcements feed, no update check (and no pop-up asking about them)
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+        # a notebook git strips is saved as git stores it, so the clone stays clean (see savehook)
+        "--ContentsManager.pre_save_hook=cognito_mfa_kit.savehook.strip_like_git",
     ]
     if not open_browser:
         cmd.append("--no-browser")
