@@ -408,3 +408,39 @@ def test_install_fails_when_pip_fails_too(tmp_path: Path) -> None:
     (venv / "bin" / "python").write_text(f'#!/bin/sh\necho "python $*" >> {venv}/calls.log\nexit 1\n')
     out, _ = _install(venv)
     assert out.returncode != 0
+
+
+# --------------------------------------------------------------------------- CI and Chromium
+
+
+def _ci_run(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`.ci/run` with a `make` that only says it ran (the test suite is not run again from inside itself)."""
+    fake = tmp_path / "fake-bin"
+    fake.mkdir()
+    (fake / "make").write_text('#!/bin/sh\necho "make $*: not run by this test"\n')
+    (fake / "make").chmod(0o755)
+    base = {k: v for k, v in os.environ.items() if k not in ("CI", "COGNITO_MFA_KIT_CHROMIUM")}
+    base["PATH"] = f"{fake}:{os.environ['PATH']}"
+    return subprocess.run(["bash", str(ROOT / ".ci" / "run")], capture_output=True, text=True, env={**base, **env})
+
+
+def test_ci_fails_fast_when_chromium_is_missing(tmp_path: Path) -> None:
+    out = _ci_run(tmp_path, CI="true", COGNITO_MFA_KIT_CHROMIUM=str(tmp_path / "no-chromium"))
+    assert out.returncode == 1
+    assert f"no Chromium at {tmp_path / 'no-chromium'}" in out.stderr and "browser tests" in out.stderr
+    assert "make test" not in out.stdout, "the tests ran although CI could not run the browser tests"
+
+
+def test_outside_ci_a_missing_chromium_only_skips_the_browser_tests(tmp_path: Path) -> None:
+    out = _ci_run(tmp_path, COGNITO_MFA_KIT_CHROMIUM=str(tmp_path / "no-chromium"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "the browser tests will be skipped" in out.stdout and "make test" in out.stdout
+
+
+def test_ci_runs_the_tests_when_chromium_is_there(tmp_path: Path) -> None:
+    chromium = tmp_path / "chromium"
+    chromium.write_text("#!/bin/sh\n")
+    chromium.chmod(0o755)
+    out = _ci_run(tmp_path, CI="true", COGNITO_MFA_KIT_CHROMIUM=str(chromium))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "make test" in out.stdout and "Chromium" not in out.stdout + out.stderr
