@@ -1,7 +1,8 @@
 # `make lab` and `make test` do all the set-up on a fresh machine, and modify no tracked file:
-#  1. a venv in .venv;
+#  1. a venv in .venv (without pip: uv needs none, and ensurepip alone takes seconds);
 #  2. the package (editable) with its test tools, installed by uv — the venv's, the one on PATH, or else uv fetched
-#     from PyPI into the venv — or by pip when uv can't be had or fails (INSTALLER=pip: pip only);
+#     from PyPI into the venv by the system's pip (`pip --python`) or by the venv's own (ensurepip) — or by pip when
+#     uv can't be had or fails (INSTALLER=pip: pip only);
 #  3. nbstripout's git filter (.git/config; the attributes are committed in .gitattributes), when this folder is the
 #     top of a git clone of its own: never from a linked worktree, whose config is shared with the main one.
 PYTHON ?= python3
@@ -14,24 +15,26 @@ INSTALLER ?= uv
 NB_EXTRA_KEYS := metadata.language_info.codemirror_mode metadata.language_info.file_extension \
 	metadata.language_info.mimetype metadata.language_info.nbconvert_exporter metadata.language_info.pygments_lexer \
 	metadata.language_info.version
+VENV_PIP = { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip -q >&2; }
+FETCH_UV = { { $(PYTHON) -m pip --python $(BIN)/python install -qq uv >&2 \
+	|| { $(VENV_PIP) && $(BIN)/python -m pip install -qq uv >&2; }; } && echo $(BIN)/uv; }
 
 .PHONY: lab test lint bench clean install git-filter
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(MAKE) --no-print-directory install
 	@$(MAKE) --no-print-directory git-filter
 	touch $(STAMP)
 
 install:
-	@if [ "$(INSTALLER)" = uv ] \
-	  && uv=$$(command -v $(BIN)/uv || command -v uv || { $(BIN)/python -m pip install -qq uv && echo $(BIN)/uv; }) \
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	@if [ "$(INSTALLER)" = uv ] && uv=$$(command -v $(BIN)/uv || command -v uv || $(FETCH_UV)) \
 	  && echo "install: $$($$uv --version) → $(BIN)/python" \
 	  && $$uv pip install -q --python $(BIN)/python -e '.[test]'; then \
 	  echo "install: done (uv)"; \
 	else \
 	  echo "install: with pip$$([ "$(INSTALLER)" = uv ] && echo ' (uv could not be had or failed)')"; \
-	  $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '.[test]' \
+	  $(VENV_PIP) && $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '.[test]' \
 	  && echo "install: done (pip)"; \
 	fi
 

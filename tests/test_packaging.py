@@ -115,11 +115,12 @@ def test_license_is_an_spdx_expression_and_the_build_backend_supports_it() -> No
 def test_building_the_package_prints_no_deprecation_of_ours(tmp_path: Path) -> None:
     """A real PEP 517 build (setuptools from the index, as `make` gets it) of a copy of the tracked files."""
     source = _copy_tracked_files(tmp_path / "src")
-    out = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)],
-        capture_output=True,
-        text=True,
-    )
+    uv = Path(sys.prefix, "bin", "uv")  # `make` installs with uv when it can (then the venv has no pip)
+    if uv.exists():
+        build = [str(uv), "build", "--wheel", "--out-dir", str(tmp_path / "wheel"), str(source)]
+    else:
+        build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)]
+    out = subprocess.run(build, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
     assert list((tmp_path / "wheel").glob("cognito_mfa_kit-*.whl"))
     noise = [line for line in (out.stdout + out.stderr).splitlines() if re.search(r"deprecat", line, re.I)]
@@ -330,25 +331,37 @@ def test_what_the_install_writes_in_the_checkout_is_ignored() -> None:
 # --------------------------------------------------------------------------- the installer: uv, else pip
 
 
-def _fake_venv(root: Path, *, uv: str | None, pip_installs_uv: bool) -> Path:
-    """A venv whose python and uv only log how they are called (the Makefile's choice is what is under test)."""
+def _fake_venv(
+    root: Path, *, uv: int | None, system_pip_fetches_uv: bool = False, venv_pip_fetches_uv: bool = False,
+    pip_install: int = 0,
+) -> Path:
+    """A venv and a system Python whose programs only log how they are called, and answer as told: the Makefile's
+    choice among uv and pip is what is under test (``uv``: its exit code, None: no uv in the venv)."""
     bin_dir = root / "bin"
     bin_dir.mkdir(parents=True)
     log = root / "calls.log"
-    python = (
-        "#!/bin/sh\n"
-        f'echo "python $*" >> {log}\n'
-        'case "$*" in\n'
-        '  "-m pip install -qq uv") '
-        + (f'printf \'#!/bin/sh\\necho "uv $*" >> {log}\\nexit 0\\n\' > {bin_dir}/uv; chmod +x {bin_dir}/uv; exit 0;;\n'
-           if pip_installs_uv else "exit 1;;\n")
-        + "esac\nexit 0\n"
-    )
-    (bin_dir / "python").write_text(python)
-    (bin_dir / "python").chmod(0o755)
+    make_uv = f"printf '#!/bin/sh\\necho \"uv $*\" >> {log}\\n' > {bin_dir}/uv; chmod +x {bin_dir}/uv"
+    programs = {
+        "system-python": f"""
+            echo "system-python $*" >> {log}
+            case "$*" in
+              "-m pip --python {bin_dir}/python install -qq uv") {make_uv if system_pip_fetches_uv else "exit 1"};;
+              *) exit 1;;
+            esac""",
+        "python": f"""
+            echo "python $*" >> {log}
+            case "$*" in
+              "-m pip --version") test -f {root}/has-pip;;
+              "-m ensurepip -q") touch {root}/has-pip;;
+              "-m pip install -qq uv") {make_uv if venv_pip_fetches_uv else "exit 1"};;
+              "-m pip install"*) exit {pip_install};;
+            esac""",
+    }
     if uv is not None:
-        (bin_dir / "uv").write_text(f'#!/bin/sh\necho "uv $*" >> {log}\n{uv}\n')
-        (bin_dir / "uv").chmod(0o755)
+        programs["uv"] = f'echo "uv $*" >> {log}; [ "$1" = --version ] && echo "uv 0 (fake)" || exit {uv}'
+    for name, body in programs.items():
+        (bin_dir / name).write_text("#!/bin/sh\n" + body + "\n")
+        (bin_dir / name).chmod(0o755)
     return root
 
 
@@ -356,58 +369,71 @@ def _install(venv: Path, **variables: str) -> tuple[subprocess.CompletedProcess[
     no_uv_path = ":".join(d for d in os.environ["PATH"].split(":") if d and not (Path(d) / "uv").exists())
     env = {**os.environ, "PATH": no_uv_path}
     args = ["make", "--no-print-directory", "-C", str(ROOT), "install", f"VENV={venv}"]
-    args += [f"{k}={v}" for k, v in variables.items()]
+    args += [f"PYTHON={venv}/bin/system-python", *(f"{k}={v}" for k, v in variables.items())]
     out = subprocess.run(args, capture_output=True, text=True, env=env)
     log = venv / "calls.log"
     return out, log.read_text().splitlines() if log.exists() else []
 
 
+UV_INSTALL = "uv pip install -q --python {venv}/bin/python -e .[test]"
+PIP_INSTALL = "python -m pip install -q -e .[test]"
+
+
 def test_install_uses_the_venvs_uv_and_not_pip(tmp_path: Path) -> None:
-    venv = _fake_venv(tmp_path / "venv", uv="exit 0", pip_installs_uv=False)
+    venv = _fake_venv(tmp_path / "venv", uv=0)
     out, calls = _install(venv)
     assert out.returncode == 0, out.stdout + out.stderr
-    installs = [c for c in calls if "install" in c]
-    assert installs == [f"uv pip install -q --python {venv}/bin/python -e .[test]"], calls
+    assert [c for c in calls if "install" in c] == [UV_INSTALL.format(venv=venv)], calls
     assert "install: done (uv)" in out.stdout
 
 
-def test_install_fetches_uv_into_the_venv_when_there_is_none(tmp_path: Path) -> None:
-    venv = _fake_venv(tmp_path / "venv", uv=None, pip_installs_uv=True)
+def test_install_fetches_uv_into_the_venv_with_the_systems_pip(tmp_path: Path) -> None:
+    venv = _fake_venv(tmp_path / "venv", uv=None, system_pip_fetches_uv=True)
     out, calls = _install(venv)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert calls[0] == "python -m pip install -qq uv"
-    assert f"uv pip install -q --python {venv}/bin/python -e .[test]" in calls
-    assert not any(c.startswith("python -m pip install -q -e") for c in calls), calls
+    assert calls[0] == f"system-python -m pip --python {venv}/bin/python install -qq uv"
+    assert UV_INSTALL.format(venv=venv) in calls and PIP_INSTALL not in calls, calls
+    assert "python -m ensurepip -q" not in calls, "the venv got pip although uv needed none"
+
+
+def test_install_fetches_uv_with_the_venvs_own_pip_when_the_system_has_none(tmp_path: Path) -> None:
+    venv = _fake_venv(tmp_path / "venv", uv=None, venv_pip_fetches_uv=True)
+    out, calls = _install(venv)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert calls.index("python -m ensurepip -q") < calls.index("python -m pip install -qq uv")
+    assert calls[-1] == UV_INSTALL.format(venv=venv) and PIP_INSTALL not in calls, calls
 
 
 def test_install_falls_back_to_pip_when_uv_fails(tmp_path: Path) -> None:
-    venv = _fake_venv(tmp_path / "venv", uv="exit 2", pip_installs_uv=False)
+    venv = _fake_venv(tmp_path / "venv", uv=2)
     out, calls = _install(venv)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "uv could not be had or failed" in out.stdout
-    assert calls[-1] == "python -m pip install -q -e .[test]", calls
+    assert "uv could not be had or failed" in out.stdout and "install: done (pip)" in out.stdout
+    assert calls.index(UV_INSTALL.format(venv=venv)) < calls.index(PIP_INSTALL), calls
+    assert calls[-1] == PIP_INSTALL
 
 
 def test_install_falls_back_to_pip_when_uv_cannot_be_had(tmp_path: Path) -> None:
-    venv = _fake_venv(tmp_path / "venv", uv=None, pip_installs_uv=False)
+    venv = _fake_venv(tmp_path / "venv", uv=None)
     out, calls = _install(venv)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert calls[0] == "python -m pip install -qq uv" and calls[-1] == "python -m pip install -q -e .[test]", calls
+    assert "python -m pip install -qq uv" in calls and calls[-1] == PIP_INSTALL, calls
+    assert not (venv / "bin" / "uv").exists()
 
 
 def test_install_with_installer_pip_never_tries_uv(tmp_path: Path) -> None:
-    venv = _fake_venv(tmp_path / "venv", uv="exit 0", pip_installs_uv=True)
+    venv = _fake_venv(tmp_path / "venv", uv=0, system_pip_fetches_uv=True)
     out, calls = _install(venv, INSTALLER="pip")
     assert out.returncode == 0, out.stdout + out.stderr
-    assert not any(c.startswith("uv") or "install -qq uv" in c for c in calls), calls
-    assert calls[-1] == "python -m pip install -q -e .[test]"
+    assert not any(c.startswith("uv") or c.endswith("-qq uv") for c in calls), calls
+    assert calls[-1] == PIP_INSTALL
 
 
 def test_install_fails_when_pip_fails_too(tmp_path: Path) -> None:
-    venv = _fake_venv(tmp_path / "venv", uv="exit 2", pip_installs_uv=False)
-    (venv / "bin" / "python").write_text(f'#!/bin/sh\necho "python $*" >> {venv}/calls.log\nexit 1\n')
-    out, _ = _install(venv)
-    assert out.returncode != 0
+    venv = _fake_venv(tmp_path / "venv", uv=2, pip_install=1)
+    out, calls = _install(venv)
+    assert out.returncode != 0 and "install: done" not in out.stdout
+    assert PIP_INSTALL in calls or "python -m pip install -q --upgrade pip" in calls
 
 
 # --------------------------------------------------------------------------- CI and Chromium
