@@ -15,7 +15,7 @@ INSTALLER ?= uv
 NB_EXTRA_KEYS := metadata.language_info.codemirror_mode metadata.language_info.file_extension \
 	metadata.language_info.mimetype metadata.language_info.nbconvert_exporter metadata.language_info.pygments_lexer \
 	metadata.language_info.version
-VENV_PIP = { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip -q >&2; }
+VENV_PIP = { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip >/dev/null; }
 FETCH_UV = { { $(PYTHON) -m pip --python $(BIN)/python install -qq uv >&2 \
 	|| { $(VENV_PIP) && $(BIN)/python -m pip install -qq uv >&2; }; } && echo $(BIN)/uv; }
 

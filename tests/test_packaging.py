@@ -352,9 +352,10 @@ def _fake_venv(
             echo "python $*" >> {log}
             case "$*" in
               "-m pip --version") test -f {root}/has-pip;;
-              "-m ensurepip -q") touch {root}/has-pip;;
+              "-m ensurepip") touch {root}/has-pip;;
               "-m pip install -qq uv") {make_uv if venv_pip_fetches_uv else "exit 1"};;
-              "-m pip install"*) exit {pip_install};;
+              "-m pip install -q --upgrade pip"|"-m pip install -q -e .[test]") exit {pip_install};;
+              *) echo "fake python: unexpected arguments: $*" >&2; exit 2;;
             esac""",
     }
     if uv is not None:
@@ -393,14 +394,14 @@ def test_install_fetches_uv_into_the_venv_with_the_systems_pip(tmp_path: Path) -
     assert out.returncode == 0, out.stdout + out.stderr
     assert calls[0] == f"system-python -m pip --python {venv}/bin/python install -qq uv"
     assert UV_INSTALL.format(venv=venv) in calls and PIP_INSTALL not in calls, calls
-    assert "python -m ensurepip -q" not in calls, "the venv got pip although uv needed none"
+    assert "python -m ensurepip" not in calls, "the venv got pip although uv needed none"
 
 
 def test_install_fetches_uv_with_the_venvs_own_pip_when_the_system_has_none(tmp_path: Path) -> None:
     venv = _fake_venv(tmp_path / "venv", uv=None, venv_pip_fetches_uv=True)
     out, calls = _install(venv)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert calls.index("python -m ensurepip -q") < calls.index("python -m pip install -qq uv")
+    assert calls.index("python -m ensurepip") < calls.index("python -m pip install -qq uv")
     assert calls[-1] == UV_INSTALL.format(venv=venv) and PIP_INSTALL not in calls, calls
 
 
