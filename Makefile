@@ -1,14 +1,17 @@
 # `make lab` and `make test` do all the set-up on a fresh machine, and modify no tracked file:
 #  1. a venv in .venv (without pip: uv needs none, and ensurepip alone takes seconds);
-#  2. the package (editable) with its test tools, installed by uv — the venv's, the one on PATH, or else uv fetched
-#     from PyPI into the venv by the system's pip (`pip --python`) or by the venv's own (ensurepip) — or by pip when
-#     uv can't be had or fails (INSTALLER=pip: pip only);
+#  2. the package (editable), and for `make test` its test tools, installed by uv — the venv's, the one on PATH, or
+#     else uv fetched from PyPI into the venv by the system's pip (`pip --python`) or by the venv's own (ensurepip) —
+#     or by pip when uv can't be had or fails (INSTALLER=pip: pip only);
 #  3. nbstripout's git filter (.git/config; the attributes are committed in .gitattributes), when this folder is the
 #     top of a git clone of its own: never from a linked worktree, whose config is shared with the main one.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.installed-lab
+# what `make install` installs (editable)
+SPEC ?= .[test]
 INSTALLER ?= uv
 # nbstripout also drops what JupyterLab writes into language_info from the running kernel (its Python version differs
 # from machine to machine), so a notebook saved in JupyterLab is committed as it was: kernelspec + language_info.name.
@@ -21,20 +24,25 @@ FETCH_UV = { { $(PYTHON) -m pip --python $(BIN)/python install -qq uv >&2 \
 
 .PHONY: lab test lint bench clean install git-filter
 
-$(STAMP): pyproject.toml
-	@$(MAKE) --no-print-directory install
+# `make lab` installs what the lab needs; `make test` (and `make .venv/.installed`) adds the test tools
+$(LAB_STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory install SPEC=.
 	@$(MAKE) --no-print-directory git-filter
+	touch $(LAB_STAMP)
+
+$(STAMP): $(LAB_STAMP)
+	@$(MAKE) --no-print-directory install SPEC='.[test]'
 	touch $(STAMP)
 
 install:
 	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
 	@if [ "$(INSTALLER)" = uv ] && uv=$$(command -v $(BIN)/uv || command -v uv || $(FETCH_UV)) \
 	  && echo "install: $$($$uv --version) → $(BIN)/python" \
-	  && $$uv pip install -q --python $(BIN)/python -e '.[test]'; then \
+	  && $$uv pip install -q --python $(BIN)/python -e '$(SPEC)'; then \
 	  echo "install: done (uv)"; \
 	else \
 	  echo "install: with pip$$([ "$(INSTALLER)" = uv ] && echo ' (uv could not be had or failed)')"; \
-	  $(VENV_PIP) && $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '.[test]' \
+	  $(VENV_PIP) && $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '$(SPEC)' \
 	  && echo "install: done (pip)"; \
 	fi
 
@@ -46,7 +54,7 @@ git-filter:
 	  echo "git-filter: not the top of a git clone of its own: nbstripout's filter left as it is"; \
 	fi
 
-lab: $(STAMP)
+lab: $(LAB_STAMP)
 	$(BIN)/cognito-mfa-kit lab
 
 test: $(STAMP)
