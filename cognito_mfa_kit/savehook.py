@@ -81,12 +81,9 @@ def clean_filter(os_path: Path) -> CleanFilter | None:
 
 def strip(content: dict[str, Any], found: CleanFilter) -> dict[str, Any]:
     """What git's clean filter makes of a notebook's JSON content."""
-    try:
-        from nbstripout import strip_output  # type: ignore[import-untyped]  # a test tool `make` installs
-    except ImportError:
-        strip_output = None
-    if found.in_process and strip_output is not None:
+    if found.in_process:
         import nbformat
+        from nbstripout import strip_output  # type: ignore[import-untyped]
 
         keys = (*NBSTRIPOUT_DEFAULT_EXTRA_KEYS, *found.extra_keys)
         extra_keys = [k for k in keys if k not in found.keep_metadata_keys]
