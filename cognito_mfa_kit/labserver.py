@@ -180,6 +180,8 @@ def jupyter_command(
         f"--MappingKernelManager.cull_idle_timeout={int(cull_idle_after)}",
         f"--MappingKernelManager.cull_interval={max(1, min(60, int(cull_idle_after) // 2))}",
         "--MappingKernelManager.cull_connected=True",
+        # a notebook git strips is saved as git stores it, so the clone stays clean (see savehook)
+        "--ContentsManager.pre_save_hook=cognito_mfa_kit.savehook.strip_like_git",
     ]
     if settings_dir is not None:
         args.append(f"--LabApp.app_settings_dir={Path(settings_dir).resolve()}")
