@@ -8,9 +8,10 @@ from typing import Any
 from moto.cognitoidp.responses import CognitoIdpResponse
 
 from .backend import SandboxBackend
+from .domains import DomainResponses
 
 
-class SandboxResponse(CognitoIdpResponse):
+class SandboxResponse(DomainResponses, CognitoIdpResponse):
     """moto's cognito-idp responses plus the operations the sandbox adds."""
 
     def _token_backend(self) -> SandboxBackend:
