@@ -12,7 +12,8 @@ Cognito's rules on top of Authlib's (DG authorization-endpoint, token-endpoint, 
 - a code is single use and "valid for five minutes" [DOC DG authorization-endpoint, 2023 guide]; it is spent the
   first time a token request presents it, even if that request fails (a retry gets ``invalid_grant``) [OBS
   repost.aws QUDAAkuVB3QPKKnMLWQjSTvw]; codes live in memory only (a restart forgets them: sign in again);
-- a refresh returns new ID and access tokens with the sign-in's scopes, and no new refresh token.
+- a refresh returns new ID and access tokens with the sign-in's scopes (a ``scope`` parameter is ignored: "only used
+  if the grant_type is client_credentials"), and no new refresh token.
 """
 
 from __future__ import annotations
@@ -325,6 +326,15 @@ class RefreshGrant(RefreshTokenGrant):
 
     def revoke_old_credential(self, refresh_token: RefreshRecord) -> None:
         pass  # a refresh token stays valid (no rotation)
+
+    # "scope ... Optional. Only used if the grant_type is client_credentials" (DG token-endpoint): a refresh gets
+    # the sign-in's scopes, whatever it asks.
+    def _validate_token_scope(self, token: RefreshRecord) -> None:
+        pass
+
+    def issue_token(self, user: SignedInUser, refresh_token: RefreshRecord) -> dict[str, Any]:
+        return self.generate_token(user=user, scope=refresh_token.get_scope(),  # type: ignore[no-any-return]
+                                   include_refresh_token=self.INCLUDE_NEW_REFRESH_TOKEN)
 
 
 # ---------------------------------------------------------------------------------------------- the server
