@@ -308,7 +308,7 @@ def test_wrong_passwords_lock_the_user_out_on_the_page_as_in_the_api(cognito, sa
     assert "User does not exist" in domain.password(unique("ghost"), PASSWORD).message
 
 
-# ------------------------------------------------------------------------------------------ set-up, choice, new password
+# ---------------------------------------------------------------------------------- set-up, choice, new password
 def test_mfa_on_a_new_user_sets_up_totp_on_the_set_up_page_and_signs_in(cognito, sandbox) -> None:
     domain = make_domain(cognito, sandbox, mfa="ON")
     user = make_user(cognito, domain.pool)
