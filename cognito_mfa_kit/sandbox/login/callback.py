@@ -3,6 +3,7 @@ browser back (``?code=…&state=…`` or ``?error=…``) and keeps it for the ke
 
 - ``GET /_sandbox/callback?code=…&state=…`` (the browser): kept under its ``state``; the page says to go back to the
   notebook (it shows no code);
+- ``GET /_sandbox/callback/signed-out``: where /logout may come back to (a "signed out" page);
 - ``GET /_sandbox/callback/result?state=…`` (the kernel): ``{"code": …, "state": …}`` (or ``{"error": …}``) once,
   then forgotten; ``{"pending": true}`` while nothing came. On a sandbox that requires credentials, the kernel's
   request must be signed (any of the sandbox's keys): a code alone is useless without its PKCE verifier, which only
@@ -49,6 +50,9 @@ class CallbackCatcher:
             return self.catch(request)
         if request.path == PATH + "/result":
             return self.result(request)
+        if request.path == PATH + "/signed-out":
+            return pages.render("cognito_mfa_kit.sandbox.login", "callback.html", signed_in=False, error=None,
+                                description=None, has_state=False, signed_out=True)
         return _json({"__type": "ResourceNotFoundException", "message": f"Unknown: {request.path}"}, 404)
 
     def catch(self, request: Request) -> Response:
@@ -68,7 +72,7 @@ class CallbackCatcher:
         signed_in = "code" in answer
         return pages.render("cognito_mfa_kit.sandbox.login", "callback.html", status=200 if state else 400,
                             signed_in=signed_in, error=answer.get("error"), description=answer.get(
-                                "error_description"), has_state=bool(state))
+                                "error_description"), has_state=bool(state), signed_out=False)
 
     def result(self, request: Request) -> Response:
         try:
