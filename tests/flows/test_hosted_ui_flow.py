@@ -197,3 +197,28 @@ def test_the_local_callback_listener_for_aws_catches_a_code_once() -> None:
             urllib.request.urlopen(f"http://127.0.0.1:{listener.port}/callback?code=x", timeout=5)
     finally:
         listener.stop()
+
+
+def test_on_a_sandbox_that_requires_credentials_the_kernel_signs_its_callback_poll(monkeypatch, run_id) -> None:
+    from cognito_mfa_kit.connect import connect
+    from cognito_mfa_kit.sandbox import Sandbox
+
+    box = Sandbox.start(require_credentials=True)
+    try:
+        trainer = box.trainer
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", trainer.access_key_id)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", trainer.secret_access_key)
+        lab = connect(endpoint_url=box.endpoint_url)
+        pool = flows.create_teaching_pool(lab, "hosted-shared", run_id=run_id)
+        user = flows.create_user(lab, pool, "Mo")
+        sign_in = flows.hosted_ui(lab, pool)  # the domain and client calls are signed like any admin call
+        browse(lab, sign_in, username="Mo", password=user.password)  # the pages themselves are open
+        unsigned = urllib.request.Request(f"{box.endpoint_url}/_sandbox/callback/result?state={sign_in.state}")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(unsigned, timeout=5)
+        assert refused.value.code == 400
+        tokens = flows.exchange_code(lab, sign_in, flows.wait_for_code(lab, sign_in, timeout=5))
+        assert tokens.username == "Mo"
+        lab.close()
+    finally:
+        box.stop()
