@@ -98,6 +98,18 @@ class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRule
         super().delete_user_pool(user_pool_id)
         CLOCK.forget(user_pool_id)
 
+    # moto updates these settings in place (the pool's dicts don't see it): the pool's row is written again.
+    def update_user_pool_client(self, user_pool_id: str, client_id: str,
+                                extended_config: dict[str, Any]) -> CognitoIdpUserPoolClient:
+        client = super().update_user_pool_client(user_pool_id, client_id, extended_config)
+        TRACKER.mark(("pool", user_pool_id))
+        return client
+
+    def update_identity_provider(self, user_pool_id: str, name: str, extended_config: dict[str, Any]) -> Any:
+        provider = super().update_identity_provider(user_pool_id, name, extended_config)
+        TRACKER.mark(("pool", user_pool_id))
+        return provider
+
     def admin_delete_user(self, user_pool_id: str, username: str) -> None:
         pool = self.describe_user_pool(user_pool_id)
         user = pool._get_user(username)

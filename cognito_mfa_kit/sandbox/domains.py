@@ -25,6 +25,8 @@ from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFou
 from moto.cognitoidp.models import CognitoIdpUserPoolDomain
 from moto.core.exceptions import JsonRESTError
 
+from .tracking import TRACKER
+
 PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$")
 RESERVED_WORDS = ("aws", "amazon", "cognito")
 VERSIONS = (1, 2)
@@ -101,6 +103,11 @@ class DomainRules:
             raise InvalidParameterException(
                 "User pool cannot be deleted. It has a domain configured that should be deleted first.")
         super().delete_user_pool(user_pool_id)  # type: ignore[misc]
+
+    def update_user_pool_domain(self, domain: str, custom_domain_config: dict[str, str]) -> CognitoIdpUserPoolDomain:
+        updated = super().update_user_pool_domain(domain, custom_domain_config)  # type: ignore[misc]
+        TRACKER.mark(("pool", updated.user_pool_id))  # changed in place: the pool's row is written again
+        return updated
 
     def prefix_domain_of(self, user_pool_id: str) -> CognitoIdpUserPoolDomain | None:
         """The pool's prefix domain (None if it has none)."""

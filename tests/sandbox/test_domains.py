@@ -127,3 +127,42 @@ def test_a_domain_its_version_a_sign_ins_scopes_and_a_federated_user_survive_a_r
         domain = Domain(_Box(box.url), None, "restart-domain", client_id)  # type: ignore[arg-type]
         domain.sign_in_page()
         assert domain.exchange(domain.code_of(domain.password(user, PASSWORD))).status == 200
+
+
+_AUDIT_SCRIPT = r"""
+import json, sys
+from cognito_mfa_kit.sandbox import Sandbox
+from cognito_mfa_kit.connect import connect
+from cognito_mfa_kit import flows
+from cognito_mfa_kit.hosted_browser import browse
+from cognito_mfa_kit.totp import VirtualAuthenticator
+
+box = Sandbox.start(state_path=sys.argv[1])
+lab = connect(endpoint_url=box.endpoint_url)
+pool = flows.create_teaching_pool(lab, "audit", mfa="ON", run_id="audit")
+user = flows.create_user(lab, pool, "Nia")
+sign_in = flows.hosted_ui(lab, pool, managed_login_version=2)
+browse(lab, sign_in, username="Nia", password=user.password,
+       setup=lambda key: VirtualAuthenticator(key, lab.clock_for(pool)).code)
+tokens = flows.exchange_code(lab, sign_in, flows.wait_for_code(lab, sign_in, timeout=5))
+flows.add_demo_idp(lab, pool)
+fed = flows.hosted_ui(lab, pool, identity_provider="DemoIdP")
+browse(lab, fed, email="oz@example.com")
+flows.exchange_code(lab, fed, flows.wait_for_code(lab, fed, timeout=5))
+print(json.dumps({"audit": [list(k) for k in box.store.audit()], "refresh": tokens.refresh_token}))
+box.stop()
+"""
+
+
+def test_everything_managed_login_changes_is_reported_to_the_store(tmp_path) -> None:
+    """A store's audit lists changes nobody reported: after domains, set-up-page enrolment, a managed-login sign-in
+    and a federated one, there must be none (run in a process of its own: one store per process)."""
+    import json
+    import subprocess
+    import sys
+
+    ran = subprocess.run([sys.executable, "-c", _AUDIT_SCRIPT, str(tmp_path / "audit.sqlite3")],
+                         capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    answer = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert answer["audit"] == [] and answer["refresh"]
