@@ -158,7 +158,10 @@ def test_the_demoidp_speaks_oidc_on_its_own_endpoints(sandbox) -> None:
             "redirect_uri": "http://localhost:8976/idp-cb"}
     tokens = _idp_request(sandbox, f"{issuer}/token", form).json()
     key = jwt.PyJWK(keys[0]).key
-    claims = jwt.decode(tokens["id_token"], key, algorithms=["RS256"], audience="app", issuer=issuer)
+    # times are the sandbox's clock (ahead of real time in this session): checked against it, not against PyJWT's
+    claims = jwt.decode(tokens["id_token"], key, algorithms=["RS256"], audience="app", issuer=issuer,
+                        options={"verify_iat": False, "verify_exp": False, "verify_nbf": False})
+    assert claims["iat"] <= sandbox.now() + 1 < claims["exp"]
     assert claims["email"] == "fay@example.com" and claims["nonce"] == "n" and claims["sub"] == subject(
         "fay@example.com")
     assert _idp_request(sandbox, f"{issuer}/token", form).json() == {"error": "invalid_grant"}  # single use
