@@ -14,6 +14,9 @@
 * ``after-call-error.<service-id>`` — the request never got a response (connection refused,
   timeouts, ...) once the retries gave up.
 
+Calls that are not botocore's (managed login's OAuth endpoints) are recorded as :class:`~cognito_mfa_kit.httpcall.
+HttpCall` — a ``Call`` with its own masking and a ``curl`` twin — appended with :meth:`Journal.append`.
+
 Event names use the hyphenised *service id* (``cognito-identity-provider``), not ``cognito-idp``.
 Per-call state travels in botocore's per-call ``context`` dict, so concurrent calls on one client
 don't mix; appends take a lock.

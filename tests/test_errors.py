@@ -133,7 +133,36 @@ REFERENCE_ROWS = [
     ("ListUserPools", "AccessDeniedException", "User: arn:aws:iam::1:user/x is not authorized",
      "access-denied"),
     ("ListUserPools", "ThrottlingException", "Rate exceeded", "throttled"),
+    # Managed login, domains and federation (issue 13)
+    ("AssociateSoftwareToken", "NotAuthorizedException", "Access Token does not have required scopes",
+     "access-token-scope"),
+    ("AdminInitiateAuth", "NotAuthorizedException", "User is not authorized to get auth details.",
+     "federated-user-api"),
+    ("CreateUserPoolDomain", "InvalidParameterException", "Domain already associated with another user pool.",
+     "domain-taken"),
+    ("CreateUserPoolDomain", "InvalidParameterException", "Domain cannot contain reserved word: aws",
+     "domain-reserved-word"),
+    ("DeleteUserPool", "InvalidParameterException",
+     "User pool cannot be deleted. It has a domain configured that should be deleted first.", "domain-first"),
+    ("CreateIdentityProvider", "DuplicateProviderException", "", "duplicate-provider"),
 ]
+# OAuth 2.0 errors of managed login's endpoints (RFC 6749 codes, not cognito-idp exceptions): (code, message, key).
+# tests/flows/test_hosted_ui_flow.py reaches them from real HttpErrors of the sandbox's endpoints.
+OAUTH_ROWS = [
+    ("invalid_grant", "Invalid 'code' in request.", "oauth-invalid-grant"),
+    ("invalid_client", "", "oauth-invalid-client"),
+    ("invalid_scope", "", "oauth-invalid-scope"),
+    ("unauthorized_client", "", "oauth-unauthorized-client"),
+    ("invalid_request", "Missing 'code_verifier'", "oauth-invalid-request"),
+    ("unsupported_grant_type", "", "oauth-invalid-request"),
+    ("invalid_token", "Access token does not contain openid scope", "oauth-invalid-token"),
+]
+
+
+@pytest.mark.parametrize(("code", "message", "key"), OAUTH_ROWS, ids=[r[0] for r in OAUTH_ROWS])
+def test_oauth_rows(code, message, key):
+    explained = explain((code, message))
+    assert explained.key == key and explained.code == code and explained.reference.startswith("https://")
 
 
 @pytest.mark.parametrize(("operation", "code", "message", "key"), REFERENCE_ROWS,
@@ -149,7 +178,7 @@ def test_rows_from_parsed_client_errors(operation, code, message, key):
 
 
 def test_every_catalogue_row_is_reachable():
-    covered = {row[3] for row in REFERENCE_ROWS} | {
+    covered = {row[3] for row in REFERENCE_ROWS} | {row[2] for row in OAUTH_ROWS} | {
         "client-user-code", "param-validation", "no-credentials", "no-region",
         "endpoint-unreachable",
     }

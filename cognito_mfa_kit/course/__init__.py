@@ -11,7 +11,8 @@
 - :mod:`.quizzes` — the quiz questions as data (:data:`QUIZZES`); :mod:`.exercises` — :func:`quiz` and
   :func:`task` build the exercise widgets of :mod:`cognito_mfa_kit.ui` (imported only then).
 - :mod:`.checks` — the live checks behind the tasks (:func:`check_pool`, :func:`check_mfa_status`,
-  :func:`check_next_sign_in`).
+  :func:`check_next_sign_in`, :func:`check_admin_token`).
+- :mod:`.hosted` — notebook 09's hosted-UI helpers (:func:`~.hosted.browse`, :func:`~.hosted.sign_in`, …).
 - :mod:`.kernel` — :func:`headless` (nobody at the keyboard: ``COGNITO_MFA_KIT_HEADLESS=1``, set by the course's
   test and benchmark), :data:`KIT_COMMAND` for ``!`` cells, and the "run the cells above" hint of a ``NameError``.
 
@@ -20,7 +21,7 @@ Plain Python: nothing here imports ipywidgets at module level; IPython is used o
 
 from __future__ import annotations
 
-from .checks import CheckResult, check_mfa_status, check_next_sign_in, check_pool
+from .checks import CheckResult, check_admin_token, check_mfa_status, check_next_sign_in, check_pool
 from .display import Markdown, call_html, calls, follow, unfollow
 from .exercises import quiz, task
 from .expected import Expected, expect
@@ -56,9 +57,9 @@ from .quizzes import QUIZZES
 __all__ = [
     "DEMO_SECRET", "HEADLESS_ENV", "KIT_COMMAND", "PLAYGROUND_COLUMNS", "PLAYGROUND_DEFAULT_FLOWS", "PLAYGROUND_FLOWS",
     "PLAYGROUND_USERS", "QUIZZES", "CheckResult", "Expected", "Markdown", "Playground", "call_html", "calls",
-    "challenge_line", "check_mfa_status", "check_next_sign_in", "check_pool", "claims", "demo_authenticator",
-    "demo_pool", "enrolled_user", "expect", "federated_provider", "follow", "fresh_user", "headless",
-    "install_name_error_hint",
+    "challenge_line", "check_admin_token", "check_mfa_status", "check_next_sign_in", "check_pool", "claims",
+    "demo_authenticator", "demo_pool", "enrolled_user", "expect", "federated_provider", "follow", "fresh_user",
+    "headless", "install_name_error_hint",
     "live_answer", "masked_key_uri", "next_code", "outcome", "playground", "pool_table", "quiz", "sessions", "skewed",
     "task", "wrap_up",
     "unfollow",

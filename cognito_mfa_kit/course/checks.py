@@ -5,7 +5,7 @@ Used by :func:`cognito_mfa_kit.course.task` (the *Check my work* button); plain 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .lessons import outcome
 
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ..connect import Lab
     from ..flows import TeachingPool
 
-__all__ = ["CheckResult", "check_mfa_status", "check_next_sign_in", "check_pool"]
+__all__ = ["CheckResult", "check_admin_token", "check_mfa_status", "check_next_sign_in", "check_pool"]
 
 
 CheckResult = tuple[bool, str]
@@ -70,3 +70,17 @@ def check_pool(
     if problems:
         return False, f"{full}: " + "; ".join(problems) + "."
     return True, f"{full} ({pool_id}) is configured as asked."
+
+
+def check_admin_token(lab: Lab, widget: Any) -> CheckResult:
+    """Did the widget's hosted-UI sign-in get an access token that GetUser accepts?"""
+    from ..flows.hosted_ui import ADMIN_SCOPE
+
+    tokens = getattr(widget, "tokens", None)
+    if tokens is None:
+        return False, "No tokens yet: sign in through the link of the widget first."
+    if ADMIN_SCOPE not in tokens.scopes:
+        return False, (f"The access token carries {' '.join(tokens.scopes)}: make a sign-in that asks for "
+                       f"{ADMIN_SCOPE} too, give it to the widget (ui_signin.sign_in = ...), sign in again.")
+    user = lab.client.get_user(AccessToken=tokens.access_token)
+    return True, f"GetUser accepted the token: you are {user['Username']}."

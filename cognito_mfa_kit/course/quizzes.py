@@ -113,4 +113,27 @@ QUIZZES: dict[str, tuple[str, tuple[str, ...], str, str]] = {
         "Lite, Essentials and Plus",
         "TOTP and SMS MFA are on every plan; email MFA needs Essentials or Plus.",
     ),
+    "09-scope": (
+        "An app signs in through the hosted UI with scope=openid email, then calls AssociateSoftwareToken with the "
+        "access token. What happens?",
+        ("It returns a SecretCode", "NotAuthorizedException: Access Token does not have required scopes",
+         "MFA_SETUP"),
+        "NotAuthorizedException: Access Token does not have required scopes",
+        "A hosted-UI token carries exactly the scopes asked for; the user's own calls need "
+        "aws.cognito.signin.user.admin.",
+    ),
+    "09-federated": (
+        "The pool's MFA is ON. A user signs in with DemoIdP (an OIDC identity provider). What does Cognito ask?",
+        ("A TOTP code", "MFA_SETUP", "Nothing more: tokens after the IdP's sign-in"),
+        "Nothing more: tokens after the IdP's sign-in",
+        "Cognito delegates federated users' authentication to their IdP: MFA, if any, is the IdP's.",
+    ),
+    "09-pkce": (
+        "Someone copies the authorization code from the browser's address bar. Why can't they get tokens with it?",
+        ("The code is encrypted", "The token request needs the PKCE code_verifier, which only the app holds",
+         "Codes only work from localhost"),
+        "The token request needs the PKCE code_verifier, which only the app holds",
+        "The URL carried only SHA-256 of the verifier; /oauth2/token checks the verifier against it (and a code is "
+        "single use, five minutes).",
+    ),
 }

@@ -15,6 +15,8 @@ Preference (``preference``): ``set_preference``, ``admin_set_preference``.
 Challenges (``challenges``): ``respond``, ``complete_mfa_setup``, ``choices``.
 Devices (``devices``): ``confirm_device``, ``remember_device``, ``list_devices``, ``forget_device``,
 ``answer_device_challenge``. Recovery (``recovery``): ``reset_lost_device``.
+Hosted UI (``hosted_ui``): ``hosted_ui`` (domain + OAuth app client + sign-in URL with PKCE), ``wait_for_code``,
+``poll_code``, ``exchange_code``, ``user_info``, ``logout_url``, ``add_demo_idp`` → ``HostedSignIn``, ``HostedTokens``.
 
 The seed flow:
 
@@ -48,6 +50,18 @@ from .devices import (
     remember_device,
 )
 from .enrol import Association, Verification, associate, authenticator, verify
+from .hosted_ui import (
+    HostedSignIn,
+    HostedTokens,
+    HostedUi,
+    add_demo_idp,
+    exchange_code,
+    hosted_ui,
+    logout_url,
+    poll_code,
+    user_info,
+    wait_for_code,
+)
 from .pool import (
     DEFAULT_AUTH_FLOWS,
     KitPool,
@@ -74,7 +88,9 @@ from .users import (
 )
 
 __all__ = [
-    "DEFAULT_AUTH_FLOWS", "Association", "Challenge", "DeviceInfo", "KitPool", "MfaSetupOutcome", "MfaStatus",
+    "DEFAULT_AUTH_FLOWS", "Association", "Challenge", "DeviceInfo", "HostedSignIn", "HostedTokens", "HostedUi",
+    "KitPool", "MfaSetupOutcome", "MfaStatus", "add_demo_idp", "exchange_code", "hosted_ui", "logout_url",
+    "poll_code", "user_info", "wait_for_code",
     "RememberedDevice", "SignInResult", "TeachingPool", "Tokens", "TrainingUser", "Verification",
     "admin_set_preference", "answer_device_challenge", "associate", "authenticator", "choices",
     "complete_mfa_setup", "configure_pool_mfa", "confirm_device", "create_teaching_pool", "create_user",

@@ -8,6 +8,8 @@ Routes:
   allowed by ``access``
 - ``GET /<pool-id>/.well-known/jwks.json`` and ``/.well-known/openid-configuration``
 - ``/_sandbox/...``: clocks, the outbox, trainee keys, the class view, health (see ``control``)
+- pages for a browser, routed first (``pages``): any path on a domain's host ``<prefix>.auth.…`` is managed login
+  (``login``); ``/_sandbox/callback`` is the kit's callback URL; ``/_sandbox/idp/...`` is the demo IdP (``idp``)
 """
 
 from __future__ import annotations
@@ -30,7 +32,11 @@ from . import access, activity, protocol
 from .backend import LOCK, domain_pool, find_pool, install, sandbox_backends
 from .control import Control
 from .credentials import Keyring, Principal, SignatureError, verify
+from .federation import DEMO_IDP_PATH
+from .idp import DemoIdp
 from .janitor import JANITOR
+from .login import CallbackCatcher, ManagedLogin, domain_prefix
+from .login.callback import PATH as CALLBACK_PATH
 from .responses import SandboxResponse
 from .store import Store
 from .tracking import TRACKER
@@ -170,6 +176,9 @@ class SandboxApp:
         self.keyring = keyring
         self.hooks: list[Callable[[Request, str], Response | None]] = []  # fault injection, etc.
         self.control = Control(self)
+        self.login = ManagedLogin(self)
+        self.callbacks = CallbackCatcher(self)
+        self.idp = DemoIdp(self)
 
     @property
     def requires_credentials(self) -> bool:
@@ -197,6 +206,9 @@ class SandboxApp:
         return self.route(request)(environ, start_response)
 
     def route(self, request: Request) -> Response:
+        page = self.pages(request)
+        if page is not None:
+            return page
         path = request.path
         if path.startswith("/_sandbox/"):
             return self.control.route(request, path[len("/_sandbox/"):])
@@ -207,6 +219,19 @@ class SandboxApp:
         if request.method == "POST" and path == "/":
             return self.cognito(request)
         return _error("ResourceNotFoundException", f"Not found: {request.method} {path[:200]}", 404)
+
+    def pages(self, request: Request) -> Response | None:
+        """Pages for a browser, before the API: managed login (by the Host header), the kit's callback URL and the
+        demo IdP; None for anything else."""
+        prefix = domain_prefix(request.host)
+        if prefix is not None:
+            return self.login.route(request, prefix)
+        path = request.path
+        if path == CALLBACK_PATH or path.startswith(CALLBACK_PATH + "/"):
+            return self.callbacks.route(request)
+        if path == DEMO_IDP_PATH or path.startswith(DEMO_IDP_PATH + "/"):
+            return self.idp.route(request)
+        return None
 
     def _signer(self, request: Request, operation: str) -> tuple[Principal | None, Response | None]:
         """Who signed an IAM-authorised call: (its principal, None) or (None, the refusal). Calls AWS leaves to tokens
@@ -303,8 +328,11 @@ class SandboxApp:
 
     def openid(self, request: Request, pool_id: str) -> Response:
         region = pool_id.partition("_")[0]
+        with LOCK:
+            endpoints = self.login.endpoints_of(request, pool_id)  # the domain's, when the pool has one
         return _json(
             {
+                **endpoints,
                 "issuer": f"https://cognito-idp.{region}.amazonaws.com/{pool_id}",
                 "jwks_uri": f"{request.host_url}{pool_id}/.well-known/jwks.json",
                 "id_token_signing_alg_values_supported": ["RS256"],

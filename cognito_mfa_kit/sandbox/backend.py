@@ -4,7 +4,9 @@ moto has no plugin system, so :class:`SandboxBackend` subclasses its backend and
 subclass in moto's module globals. Each override is small and names the Cognito rule it implements. The backend
 is composed of one mixin per API family: ``signin`` (InitiateAuth, flows, lockout, first factor, what comes next),
 ``answers`` (RespondToAuthChallenge), ``enrolment`` (Associate/VerifySoftwareToken, AdminDeleteSoftwareToken),
-``preference`` (SetUserMFAPreference), ``device_api`` (ConfirmDevice & co.); this module keeps the pool overrides,
+``preference`` (SetUserMFAPreference), ``device_api`` (ConfirmDevice & co.), ``domains`` (user pool domains),
+``federation`` (identity providers, federated users), ``hosted_signin`` (managed login's steps on the same rules);
+this module keeps the pool overrides,
 the lookups they share and the session issuing. The rules they apply live in ``totp`` (secrets, codes, reuse),
 ``sessions`` (single use, expiry), ``challenges`` (which challenge comes next), ``srp`` (USER_SRP_AUTH and
 DEVICE_SRP_AUTH proofs), ``devices``, ``jwt_keys`` (per-pool RS256 keys); ``model`` holds the sandbox's pool and
@@ -29,9 +31,12 @@ from moto.core.base_backend import BackendDict
 from .answers import ChallengeAnswers
 from .clock import CLOCK, pool_time
 from .device_api import DeviceApi
+from .domains import DomainRules
 from .enrolment import TotpEnrolment
 from .exceptions import UnauthorizedException, UnsupportedOperationException, UnsupportedTokenTypeException
+from .federation import FederationRules
 from .history_api import AuthEventsApi
+from .hosted_signin import ManagedLoginSteps
 from .model import SandboxUser, SandboxUserPool, UserMfa, mfa, new_client_id, new_client_secret
 from .outbox import Outbox
 from .preference import MfaPreferenceRules
@@ -51,8 +56,8 @@ LOCK = threading.RLock()
 CHECKED_TOKEN: contextvars.ContextVar[tuple[str, Any] | None] = contextvars.ContextVar("checked_token", default=None)
 
 
-class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreferenceRules, DeviceApi, AuthEventsApi,
-                     CognitoIdpBackend):
+class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRules, ChallengeAnswers, TotpEnrolment,
+                     MfaPreferenceRules, DeviceApi, AuthEventsApi, CognitoIdpBackend):
     """moto's cognito-idp backend with Cognito's TOTP, session, challenge, SRP and device rules."""
 
     def __init__(self, region_name: str, account_id: str):
@@ -166,6 +171,18 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
             raise UnauthorizedException("Refresh Token has different Client")
         pool.revoke_sign_in(token)
 
+    # moto updates these settings in place (the pool's dicts don't see it): the pool's row is written again.
+    def update_user_pool_client(self, user_pool_id: str, client_id: str,
+                                extended_config: dict[str, Any]) -> CognitoIdpUserPoolClient:
+        client = super().update_user_pool_client(user_pool_id, client_id, extended_config)
+        TRACKER.mark(("pool", user_pool_id))
+        return client
+
+    def update_identity_provider(self, user_pool_id: str, name: str, extended_config: dict[str, Any]) -> Any:
+        provider = super().update_identity_provider(user_pool_id, name, extended_config)
+        TRACKER.mark(("pool", user_pool_id))
+        return provider
+
     def admin_delete_user(self, user_pool_id: str, username: str) -> None:
         pool = self.describe_user_pool(user_pool_id)
         user = pool._get_user(username)
@@ -199,6 +216,7 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
                 claims = jwt.decode(access_token, options={"verify_signature": False})
                 if claims.get("exp", 0) < CLOCK.now(pool.id):
                     raise NotAuthorizedError("Access Token has expired")
+                _require_admin_scope(claims)
                 _, username = pool.access_tokens[access_token]
                 return pool, self.admin_get_user(pool.id, username)  # type: ignore[return-value]
         raise NotAuthorizedError("Invalid Access Token")
@@ -227,6 +245,18 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
         """The session of the next step of the same sign-in (same pool, app client and user)."""
         pool = self.describe_user_pool(previous.pool_id)
         return self._issue(pool, self._client(pool, previous.client_id), previous.username, step, **data)
+
+
+#: The scope an access token needs for the calls a user makes with it (GetUser, AssociateSoftwareToken, ...).
+ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+
+
+def _require_admin_scope(claims: dict[str, Any]) -> None:
+    """Rule: "The access token can only be used against Amazon Cognito User Pools if aws.cognito.signin.user.admin
+    scope is requested" (DG authorization-endpoint); a managed-login token without it → "Access Token does not have
+    required scopes" (reference §8: amplify-js#1906, #13119)."""
+    if ADMIN_SCOPE not in str(claims.get("scope") or "").split():
+        raise NotAuthorizedError("Access Token does not have required scopes")
 
 
 def _pool_changed(key: str, value: Any, old: Any = None) -> None:

@@ -27,6 +27,8 @@ from .tracking import GONE, TRACKER, TrackedDict, tracked
 
 #: The sign-in time (auth_time claim) of the tokens being issued now; unset: the current time.
 AUTH_TIME: contextvars.ContextVar[int | None] = contextvars.ContextVar("auth_time", default=None)
+#: Claims the ID token being issued now carries besides Cognito's (managed login: ``nonce``, ``identities``).
+ID_CLAIMS: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("id_claims", default=None)
 
 _LOWER_ALNUM = string.ascii_lowercase + string.digits
 #: App client ids are 26 lowercase letters and digits, e.g. "38fjsnc484p94kpqsnet7mpld0" (AWS CLI examples); moto
@@ -105,10 +107,11 @@ class SandboxUser(CognitoIdpUser):
 
 #: A pool's dicts whose contents are part of the pool's own row (its settings)
 _SETTINGS = ("clients", "identity_providers", "groups", "resource_servers")
-#: A pool's token dicts, by the kind of token they hold
-#: (``revoked_tokens``: revoked access tokens → their exp, refused as revoked until they expire)
+#: A pool's token dicts, by the kind of token they hold. ``revoked_tokens``: revoked access tokens → their exp
+#: (refused as revoked until they expire); ``oauth_scopes``: origin_jti → (client id, scopes) of a sign-in through
+#: managed login (its access tokens carry exactly those scopes, refreshed ones too).
 TOKEN_KINDS = {"refresh_tokens": "refresh", "access_tokens": "access", "id_tokens": "id",
-               "revoked_tokens": "revoked"}
+               "revoked_tokens": "revoked", "oauth_scopes": "scope"}
 _TOKEN_DICTS = {kind: attribute for attribute, kind in TOKEN_KINDS.items()}
 
 
@@ -125,6 +128,7 @@ class SandboxUserPool(CognitoIdpUserPool):
         self.devices = DeviceStore(lambda: CLOCK.now(self.id),
                                    on_change=lambda key: TRACKER.mark(("device", self.id, key)))
         self.auth_times: dict[str, int] = {}  # origin_jti → auth_time, so a refresh keeps the sign-in's time
+        self.oauth_scopes: dict[str, tuple[str, str]] = {}  # origin_jti → (client id, scopes) of a managed login
         self.revoked_tokens: dict[str, int] = {}  # access token → its exp: "Access Token has been revoked"
 
     # ------------------------------------------------------------------ revocation
@@ -231,7 +235,7 @@ class SandboxUserPool(CognitoIdpUserPool):
         """Have the janitor drop ``token`` once it is past its life (and the sign-in time of a refresh token)."""
         attribute = _TOKEN_DICTS[kind]
         origin = value[2] if kind == "refresh" and len(value) > 2 else None
-        if kind == "refresh":
+        if kind in ("refresh", "scope"):  # the scopes of a sign-in live as long as its refresh token
             client = self.clients.get(value[0])
             deadline = CLOCK.now(self.id) + refresh_lifetime(client.extended_config if client else None)
         else:
@@ -287,6 +291,11 @@ class SandboxUserPool(CognitoIdpUserPool):
             claims["aud"] = client_id
             claims["cognito:username"] = user.username
         claims.update(extra)
+        granted = self.oauth_scopes.get(origin) if origin else None
+        if token_use == "access" and granted is not None:
+            claims["scope"] = granted[1]  # a managed-login sign-in: exactly the scopes asked for and allowed
+        if token_use == "id":
+            claims.update(ID_CLAIMS.get() or {})
         return self.key.sign(claims), expires_in
 
 

@@ -13,9 +13,10 @@ from moto.core.responses import TYPE_RESPONSE
 
 from . import protocol
 from .backend import CHECKED_TOKEN, SandboxBackend, token_backend
+from .domains import DomainResponses
 
 
-class SandboxResponse(CognitoIdpResponse):
+class SandboxResponse(DomainResponses, CognitoIdpResponse):
     """moto's cognito-idp responses plus the operations the sandbox adds."""
 
     def _token_backend(self) -> SandboxBackend:

@@ -150,9 +150,17 @@ def dump_user(user: SandboxUser) -> dict[str, Any]:
     }
 
 
+def _status(value: str) -> Any:
+    """A user's status: moto's enum member, or a status moto does not know (EXTERNAL_PROVIDER: a federated user)."""
+    try:
+        return UserStatus(value)
+    except ValueError:
+        return value
+
+
 def restore_user(pool: SandboxUserPool, saved: dict[str, Any]) -> SandboxUser:
     """Put the user ``saved`` describes into ``pool``."""
-    user = SandboxUser(pool.id, saved["username"], saved["password"], UserStatus(saved["status"]), [])
+    user = SandboxUser(pool.id, saved["username"], saved["password"], _status(saved["status"]), [])
     user.id = saved["id"]
     user.attributes = [dict(a) for a in saved["attributes"]]  # in their order, with the saved "sub"
     user.attribute_lookup = {a["Name"]: a["Value"] for a in user.attributes}

@@ -10,12 +10,16 @@ ahead are forgotten (the real phone's current code must work at once); steps use
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .backend import SandboxBackend, sandbox_backends
 from .clock import CLOCK
 from .model import SandboxUserPool, mfa
 from .totp import STEP_SECONDS, VALID_WINDOW
+
+#: Others that keep times on a pool's clock outside the backend (managed login's authorization codes and pages):
+#: each is called with (pool id, seconds the pool's clock goes back) and moves its times back as much.
+SHIFTERS: list[Callable[[str, float], None]] = []
 
 
 def _backends() -> Iterator[SandboxBackend]:
@@ -50,6 +54,8 @@ def _shift_pool(backend: SandboxBackend, pool: SandboxUserPool, shift: float) ->
     for event in list(pool.events.events.values()):
         if event.created > real_now:
             event.created = real_now
+    for shifter in SHIFTERS:
+        shifter(pool.id, shift)
 
 
 def back_to_real_time(pool_id: str | None = None) -> float:

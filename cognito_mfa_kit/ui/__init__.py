@@ -20,6 +20,7 @@ _EXPORTS = {
     "CodeEntry": "code_entry",
     "PreferenceForm": "preference_form",
     "ChallengeResponder": "challenge",
+    "HostedUiSignIn": "hosted_ui",
     "TokenViewer": "token_viewer",
     "JournalView": "journal_view",
     "ClockControls": "clock",

@@ -45,7 +45,7 @@ def call_html(call: Call, index: int, *, reveal: bool = False) -> str:
         parts.append(f"<div class='cmk-journal-error'>{explanation_html(explanation)}</div>")
     cli = call.as_cli(redact=not reveal)
     parts.append(
-        "<div><small>AWS CLI (click to select, then copy)</small>"
+        f"<div><small>{e(getattr(call, 'twin_name', 'AWS CLI'))} (click to select, then copy)</small>"
         f"<pre class='cmk-cli' style='user-select:all;background:#f4f4f4;padding:4px;white-space:pre-wrap'>"
         f"{e(cli)}</pre></div></div><hr style='margin:4px 0'>"
     )

@@ -1,0 +1,149 @@
+"""User pool domains: CreateUserPoolDomain, DescribeUserPoolDomain, DeleteUserPoolDomain, and DeleteUserPool's
+refusal while a domain remains. A prefix domain ``P`` is where the pool's managed login answers (``login``): on AWS
+``https://P.auth.<region>.amazoncognito.com``, in the sandbox ``http://P.auth.localhost:<port>``.
+
+Rules (reference §8; messages as observed where marked):
+- the prefix matches the model's ``DomainType`` pattern and holds none of the reserved words ``aws``, ``amazon``,
+  ``cognito`` [message UNVERIFIED];
+- a prefix names one pool: "Domain already associated with another user pool." [OBS serverless/serverless#10135];
+  a pool has at most one prefix domain [message UNVERIFIED];
+- ``ManagedLoginVersion`` is 1 (hosted UI, classic; the default) or 2 (managed login), and 2 needs a feature plan
+  other than Lite [SM CreateUserPoolDomain; message UNVERIFIED];
+- a pool with a domain can't be deleted: "User pool cannot be deleted. It has a domain configured that should be
+  deleted first." [OBS hashicorp/terraform-provider-aws#16479].
+
+Custom domains (``CustomDomainConfig``) are kept as moto keeps them, but the sandbox serves prefix domains only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFoundError
+from moto.cognitoidp.models import CognitoIdpUserPoolDomain
+from moto.core.exceptions import JsonRESTError
+
+from .tracking import TRACKER
+
+PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$")
+RESERVED_WORDS = ("aws", "amazon", "cognito")
+VERSIONS = (1, 2)
+DEFAULT_VERSION = 1
+
+
+class FeatureUnavailableInTierException(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__("FeatureUnavailableInTierException", message)
+
+
+def managed_login_version(domain: CognitoIdpUserPoolDomain) -> int:
+    """The domain's branding version: 1 hosted UI (classic), 2 managed login."""
+    return int(getattr(domain, "managed_login_version", None) or DEFAULT_VERSION)
+
+
+def check_prefix(domain: Any) -> str:
+    """``domain`` if it is a valid prefix domain, else InvalidParameterException naming the rule it breaks."""
+    text = domain if isinstance(domain, str) else ""
+    if not PATTERN.match(text):
+        raise InvalidParameterException(
+            f"1 validation error detected: Value '{text}' at 'domain' failed to satisfy constraint: Member must "
+            f"satisfy regular expression pattern: {PATTERN.pattern}"
+        )
+    for word in RESERVED_WORDS:
+        if word in text:
+            raise InvalidParameterException(f"Domain cannot contain reserved word: {word}")
+    return text
+
+
+class DomainRules:
+    """The domain part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin over moto's backend)."""
+
+    def create_user_pool_domain(
+        self,
+        user_pool_id: str,
+        domain: str,
+        custom_domain_config: dict[str, str] | None = None,
+        managed_login_version: int | None = None,
+    ) -> CognitoIdpUserPoolDomain:
+        pool = self.describe_user_pool(user_pool_id)  # type: ignore[attr-defined]
+        version = DEFAULT_VERSION if managed_login_version is None else managed_login_version
+        if version not in VERSIONS:
+            raise InvalidParameterException(
+                f"ManagedLoginVersion {version!r} is not valid: use 1 (hosted UI, classic) or 2 (managed login)")
+        if version == 2 and (pool.extended_config.get("UserPoolTier") or "ESSENTIALS") == "LITE":
+            raise FeatureUnavailableInTierException(
+                "Managed login (ManagedLoginVersion 2) is not available in the Lite feature plan: use "
+                "ManagedLoginVersion 1 (hosted UI, classic) or move the pool to Essentials or Plus.")
+        if not custom_domain_config:
+            check_prefix(domain)
+            domains: dict[str, CognitoIdpUserPoolDomain] = self.user_pool_domains  # type: ignore[attr-defined]
+            if domain in domains:
+                raise InvalidParameterException("Domain already associated with another user pool.")
+            if any(d.user_pool_id == user_pool_id and not d.custom_domain_config for d in domains.values()):
+                raise InvalidParameterException("User pool already has a domain configured.")
+        made = super().create_user_pool_domain(  # type: ignore[misc]
+            user_pool_id, domain, custom_domain_config=custom_domain_config)
+        made.managed_login_version = version  # kept in the pool's row (rows.dump_pool), written after the call
+        return made
+
+    def delete_user_pool_domain(self, domain: str, user_pool_id: str | None = None) -> None:
+        found = self.user_pool_domains.get(domain)  # type: ignore[attr-defined]
+        if found is None:
+            raise ResourceNotFoundError(f"Domain {domain} does not exist.")
+        if user_pool_id is not None and found.user_pool_id != user_pool_id:
+            # [UNVERIFIED] wording
+            raise InvalidParameterException(f"Domain {domain} is not a domain of user pool {user_pool_id}.")
+        super().delete_user_pool_domain(domain)  # type: ignore[misc]
+
+    def delete_user_pool(self, user_pool_id: str) -> None:
+        if any(d.user_pool_id == user_pool_id for d in self.user_pool_domains.values()):  # type: ignore[attr-defined]
+            self.describe_user_pool(user_pool_id)  # type: ignore[attr-defined]  # an unknown pool says so first
+            raise InvalidParameterException(
+                "User pool cannot be deleted. It has a domain configured that should be deleted first.")
+        super().delete_user_pool(user_pool_id)  # type: ignore[misc]
+
+    def update_user_pool_domain(self, domain: str, custom_domain_config: dict[str, str]) -> CognitoIdpUserPoolDomain:
+        updated = super().update_user_pool_domain(domain, custom_domain_config)  # type: ignore[misc]
+        TRACKER.mark(("pool", updated.user_pool_id))  # changed in place: the pool's row is written again
+        return updated
+
+    def prefix_domain_of(self, user_pool_id: str) -> CognitoIdpUserPoolDomain | None:
+        """The pool's prefix domain (None if it has none)."""
+        for found in self.user_pool_domains.values():  # type: ignore[attr-defined]
+            if found.user_pool_id == user_pool_id and not found.custom_domain_config:
+                return found
+        return None
+
+
+def describe(domain: CognitoIdpUserPoolDomain, account_id: str) -> dict[str, Any]:
+    """DescribeUserPoolDomain's ``DomainDescription``."""
+    answer = domain.to_json(extended=True)
+    answer["AWSAccountId"] = account_id
+    answer["ManagedLoginVersion"] = managed_login_version(domain)
+    if domain.custom_domain_config:
+        answer["CustomDomainConfig"] = domain.custom_domain_config
+    return answer
+
+
+class DomainResponses:
+    """The cognito-idp protocol for the domain calls (a mixin of the sandbox's response class): moto's answers
+    plus ``ManagedLoginVersion`` and the pool check of DeleteUserPoolDomain."""
+
+    def create_user_pool_domain(self) -> str:
+        made = self.backend.create_user_pool_domain(  # type: ignore[attr-defined]
+            self._get_param("UserPoolId"), self._get_param("Domain"),  # type: ignore[attr-defined]
+            self._get_param("CustomDomainConfig"), self._get_param("ManagedLoginVersion"),  # type: ignore[attr-defined]
+        )
+        return json.dumps({**made.to_json(extended=False), "ManagedLoginVersion": managed_login_version(made)})
+
+    def describe_user_pool_domain(self) -> str:
+        backend = self.backend  # type: ignore[attr-defined]
+        found = backend.describe_user_pool_domain(self._get_param("Domain"))  # type: ignore[attr-defined]
+        return json.dumps({"DomainDescription": describe(found, backend.account_id) if found else {}})
+
+    def delete_user_pool_domain(self) -> str:
+        self.backend.delete_user_pool_domain(  # type: ignore[attr-defined]
+            self._get_param("Domain"), self._get_param("UserPoolId"))  # type: ignore[attr-defined]
+        return "{}"

@@ -1,0 +1,505 @@
+"""The managed login of every prefix domain: its pages and OAuth 2.0 endpoints, routed by the Host header.
+
+Endpoints (DG authorization-endpoint, login-endpoint, token-endpoint, userinfo-endpoint, logout-endpoint,
+federation-endpoints; reference §8):
+
+==================================== ===================================================================================
+``GET /oauth2/authorize``            validates the request; ``identity_provider`` (or ``idp_identifier``) of an IdP →
+                                     that IdP's sign-in page, else → ``/login`` with the same parameters
+``GET|POST /login``                  the sign-in page (username, password; a button per IdP of the app client)
+``/mfa``                             the code page (SOFTWARE_TOKEN_MFA, SMS_MFA)
+``/mfa-setup``                       MFA required and no factor: the QR code, the key ("can't scan?"), a code
+``/mfa-choice``                      several factors, none preferred: the choice (SELECT_MFA_TYPE)
+``/new-password``                    a temporary password: the new one (NEW_PASSWORD_REQUIRED)
+``POST /oauth2/token``               authorization_code (with PKCE) and refresh_token grants
+``GET|POST /oauth2/userInfo``        the user's attributes for an access token with ``openid``
+``GET /logout``                      ``logout_uri`` (one of the LogoutURLs), or ``redirect_uri`` & co. → sign in again
+``GET /oauth2/idpresponse``          the IdP's answer (OIDC): the federated user, then the code
+``/.well-known/openid-configuration`` the pool's discovery document
+==================================== ===================================================================================
+
+The paths of the pages after ``/login`` are the sandbox's own (AWS documents none, and "doesn't support programmatic
+access" to them). Every page calls the backend's managed-login steps (``hosted_signin``), so they apply the API's
+rules. There is no single sign-on cookie: each /oauth2/authorize asks for the password again, and /logout only
+redirects [not emulated].
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc6749 import OAuth2Error
+from moto.core.exceptions import JsonRESTError
+from werkzeug.wrappers import Request, Response
+
+from ..backend import LOCK, sandbox_backends
+from ..clock import CLOCK
+from ..federation import is_demo_issuer
+from ..model import SandboxUserPool
+from . import pages, tokens
+from .hosts import domain_host, sandbox_host
+from .oauth import LoginServer, OAuthClient, SavedRequest, SignedInUser
+from .steps import PENDING, PageMessage, PendingSignIn, message_for
+
+if TYPE_CHECKING:
+    from ..app import SandboxApp
+
+PACKAGE = "cognito_mfa_kit.sandbox.login"
+#: the page that answers each step
+PAGE_OF = {"SOFTWARE_TOKEN_MFA": "/mfa", "SMS_MFA": "/mfa", "MFA_SETUP": "/mfa-setup",
+           "SELECT_MFA_TYPE": "/mfa-choice", "NEW_PASSWORD_REQUIRED": "/new-password"}
+FACTOR_NAMES = {"SOFTWARE_TOKEN_MFA": "Authenticator app (TOTP)", "SMS_MFA": "Text message (SMS)",
+                "EMAIL_OTP": "Email message"}
+SIX_DIGITS = re.compile(r"^\d{6}$")
+#: the parameters of /oauth2/authorize that the next pages carry along
+AUTHORIZE_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge",
+                    "code_challenge_method")
+
+Handler = Callable[[Request, Any, SandboxUserPool], Response]
+
+
+def discovery(pool: SandboxUserPool, base_url: str, jwks_uri: str) -> dict[str, Any]:
+    """The pool's OpenID Connect discovery document, naming the endpoints of its domain at ``base_url``."""
+    return {
+        "issuer": f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}",
+        "authorization_endpoint": f"{base_url}/oauth2/authorize",
+        "token_endpoint": f"{base_url}/oauth2/token",
+        "userinfo_endpoint": f"{base_url}/oauth2/userInfo",
+        "end_session_endpoint": f"{base_url}/logout",
+        "jwks_uri": jwks_uri,
+        "response_types_supported": ["code"],
+        "scopes_supported": ["openid", "email", "phone", "profile"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+    }
+
+
+def _flat(values: Any) -> dict[str, str]:
+    return {key: str(values.get(key)) for key in values}
+
+
+def _authorize_params(values: Any) -> dict[str, str]:
+    return {key: str(values[key]) for key in AUTHORIZE_PARAMS if values.get(key)}
+
+
+def _redirect(location: str, status: int = 302) -> Response:
+    return Response("", status=status, headers={"Location": location, "Cache-Control": "no-store"})
+
+
+class ManagedLogin:
+    """The managed-login pages and OAuth endpoints of every domain of the sandbox ``app``."""
+
+    def __init__(self, app: SandboxApp) -> None:
+        self.app = app
+        self._routes: dict[str, Handler] = {
+            "/oauth2/authorize": self.authorize,
+            "/login": self.login,
+            "/mfa": self.code_page,
+            "/mfa-setup": self.setup_page,
+            "/mfa-choice": self.choice_page,
+            "/new-password": self.new_password_page,
+            "/oauth2/token": self.token,
+            "/oauth2/userInfo": self.user_info,
+            "/logout": self.logout,
+            "/oauth2/idpresponse": self.idp_response,
+            "/.well-known/openid-configuration": self.openid_configuration,
+        }
+
+    # ------------------------------------------------------------------ routing
+    def route(self, request: Request, prefix: str) -> Response:
+        with LOCK:
+            found = self._domain(prefix)
+            if found is None:
+                return self._error(f"No user pool has the domain {prefix}", "Create it with CreateUserPoolDomain "
+                                   f"(Domain={prefix!r}), or check the address.", status=404)
+            backend, pool = found
+            handler = self._routes.get(request.path)
+            if handler is None:
+                return self._error("Not found", f"The domain {prefix} has no page {request.path}.", status=404)
+            try:
+                return handler(request, backend, pool)
+            finally:
+                self.app.changed()
+
+    @staticmethod
+    def _domain(prefix: str) -> tuple[Any, SandboxUserPool] | None:
+        for account in list(sandbox_backends.values()):
+            for region, backend in list(account.items()):
+                if region == "global":
+                    continue
+                domain = backend.user_pool_domains.get(prefix)
+                if domain is not None and not domain.custom_domain_config:
+                    pool = backend.user_pools.get(domain.user_pool_id)
+                    if pool is not None:
+                        return backend, pool
+        return None
+
+    @staticmethod
+    def _base(request: Request) -> str:
+        return f"{request.scheme}://{request.host}"
+
+    def _error(self, title: str, text: str, *, status: int = 400, restart: str | None = None,
+               api_error: str = "") -> Response:
+        return pages.render(PACKAGE, "error.html", status=status, title=title, text=text, restart=restart,
+                            api_error=api_error)
+
+    # ------------------------------------------------------------------ the authorize request
+    def _check(self, server: LoginServer, pool: SandboxUserPool, values: Any) -> Response | None:
+        """None if ``values`` make a valid authorize request; else the answer refusing it: an error page while the
+        client or redirect_uri is wrong (never a redirect to an unregistered URI, RFC 6749 §4.1.2.1), a redirect to
+        the app with ``error`` and ``state`` otherwise."""
+        params = _flat(values)
+        client = pool.clients.get(params.get("client_id", ""))
+        if client is None:
+            return self._error("invalid_request", "client_id: no app client of this user pool has this id.")
+        if params.get("redirect_uri") not in OAuthClient(pool, client).list("CallbackURLs"):
+            return self._error("redirect_mismatch", "redirect_uri must be one of the app client's CallbackURLs "
+                               "(exactly: scheme, host, port and path).")
+        try:
+            server.get_consent_grant(SavedRequest(_authorize_params(values)))
+        except OAuth2Error as error:
+            if error.redirect_uri:
+                return server.handle_error_response(None, error)
+            return self._error(str(error.error), str(error.description or ""))
+        return None
+
+    def authorize(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+        if request.method != "GET":
+            return self._error("invalid_request", "/oauth2/authorize answers GET only.", status=405)
+        server = LoginServer(pool)
+        refusal = self._check(server, pool, request.args)
+        if refusal is not None:
+            return refusal
+        params = _authorize_params(request.args)
+        client = OAuthClient(pool, pool.clients[params["client_id"]])
+        provider = request.args.get("identity_provider") or self._by_identifier(pool, request.args.get(
+            "idp_identifier"))
+        if not provider or provider == "COGNITO":
+            return _redirect("/login?" + urlencode(params))
+        if provider not in pool.identity_providers or provider not in client.list("SupportedIdentityProviders"):
+            return self._app_error(params, "invalid_request",
+                                   f"identity_provider {provider} is not enabled for this app client")
+        return self._to_idp(request, pool, params, provider)
+
+    @staticmethod
+    def _by_identifier(pool: SandboxUserPool, identifier: str | None) -> str | None:
+        if not identifier:
+            return None
+        for name, provider in pool.identity_providers.items():
+            if identifier in (provider.extended_config.get("IdpIdentifiers") or []):
+                return str(name)
+        return identifier  # an unknown identifier is refused like an unknown provider
+
+    @staticmethod
+    def _app_error(params: dict[str, str], error: str, description: str) -> Response:
+        answer = [("error", error), ("error_description", description)]
+        if params.get("state"):
+            answer.append(("state", params["state"]))
+        return _redirect(add_params_to_uri(params["redirect_uri"], answer))
+
+    # ------------------------------------------------------------------ the sign-in page
+    def login(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+        server = LoginServer(pool)
+        refusal = self._check(server, pool, request.args)
+        if refusal is not None:
+            return refusal
+        params = _authorize_params(request.args)
+        client = OAuthClient(pool, pool.clients[params["client_id"]])
+        local = "COGNITO" in client.list("SupportedIdentityProviders")
+        providers = [{"name": name, "url": "/oauth2/authorize?" + urlencode({**params, "identity_provider": name})}
+                     for name in client.list("SupportedIdentityProviders")
+                     if name != "COGNITO" and name in pool.identity_providers]
+        context: dict[str, Any] = {"pool_name": pool.name, "action": "/login?" + urlencode(params), "local": local,
+                                   "providers": providers, "username": "", "message": None}
+        if request.method == "GET":
+            return pages.render(PACKAGE, "signin.html", **context)
+        if request.method != "POST" or not local:
+            return self._error("invalid_request", "This app client signs in with an identity provider only.")
+        username = (request.form.get("username") or "").strip()
+        password = request.form.get("password") or ""
+        context["username"] = username
+        if not username or not password:
+            context["message"] = PageMessage("Enter your username and password.")
+            return pages.render(PACKAGE, "signin.html", **context)
+        try:
+            answer = backend.managed_password(pool, client.client, username, password)
+        except JsonRESTError as error:
+            context["message"] = message_for(error)
+            return pages.render(PACKAGE, "signin.html", **context)
+        return self._next(server, pool, params, client.get_client_id(), answer, None)
+
+    # ------------------------------------------------------------------ what comes next
+    def _next(self, server: LoginServer, pool: SandboxUserPool, params: dict[str, str], client_id: str,
+              answer: dict[str, Any], item: PendingSignIn | None) -> Response:
+        """After a step: the code (signed in), or the page of the next challenge."""
+        if "SignedIn" in answer:
+            if item is not None:
+                PENDING.finish(item)
+            return self._finish(server, pool, params, str(answer["SignedIn"]))
+        step = str(answer.get("ChallengeName"))
+        if step not in PAGE_OF:
+            return self._error("Not available", f"Cognito asks for {step}, which the sandbox's managed login does "
+                               "not show.")
+        parameters = dict(answer.get("ChallengeParameters") or {})
+        username = parameters.get("USER_ID_FOR_SRP", item.username if item else "")
+        if item is None:
+            item = PENDING.start(pool.id, client_id, params, step, username=username)
+        item.step, item.session, item.parameters, item.secret = step, answer.get("Session"), parameters, None
+        return _redirect(f"{PAGE_OF[step]}?flow={item.id}", 303)
+
+    def _finish(self, server: LoginServer, pool: SandboxUserPool, params: dict[str, str], username: str) -> Response:
+        """Signed in: back to the app's redirect_uri with a new code (and ``state``)."""
+        claims = {"nonce": params["nonce"]} if params.get("nonce") else {}
+        user = SignedInUser(pool.id, username, int(CLOCK.now(pool.id)), claims)
+        saved = SavedRequest(params)
+        try:
+            grant = server.get_consent_grant(saved)
+        except OAuth2Error as error:
+            return server.handle_error_response(None, error)
+        return server.create_authorization_response(saved, grant_user=user, grant=grant)  # type: ignore[no-any-return]
+
+    def _pending(self, request: Request, pool: SandboxUserPool, *steps: str) -> PendingSignIn | Response:
+        flow = request.form.get("flow") if request.method == "POST" else request.args.get("flow")
+        item = PENDING.get(flow, pool.id)
+        if item is None or item.step not in steps:
+            return self._error("This page has expired", "Sign in again from the app.", status=400)
+        return item
+
+    def _restart_url(self, item: PendingSignIn) -> str:
+        return "/login?" + urlencode(item.params)
+
+    def _refused(self, item: PendingSignIn, message: PageMessage) -> Response:
+        PENDING.finish(item)
+        return self._error("Sign in again", message.text, restart=self._restart_url(item),
+                           api_error=message.api_error)
+
+    def _alive(self, backend: Any, item: PendingSignIn) -> PageMessage | None:
+        """None if the step's API session can still be answered, else why not."""
+        try:
+            backend.sessions.take(item.session)
+        except JsonRESTError as error:
+            return message_for(error)
+        return None
+
+    # ------------------------------------------------------------------ the code page
+    def code_page(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+        item = self._pending(request, pool, "SOFTWARE_TOKEN_MFA", "SMS_MFA")
+        if isinstance(item, Response):
+            return item
+        dead = self._alive(backend, item)
+        if dead is not None:
+            return self._refused(item, dead)
+        message = None
+        if request.method == "POST":
+            code = (request.form.get("code") or "").strip()
+            if not SIX_DIGITS.match(code):
+                message = PageMessage("Enter the 6-digit code.")
+            else:
+                try:
+                    answer = backend.managed_respond(item.session, item.client_id, item.step,
+                                                     {f"{item.step}_CODE": code})
+                except JsonRESTError as error:
+                    message = message_for(error)
+                    if message.restart:
+                        return self._refused(item, message)
+                else:
+                    return self._next(LoginServer(pool), pool, item.params, item.client_id, answer, item)
+        if item.step == "SMS_MFA":
+            prompt = (f"We sent a code by text message to {item.parameters.get('CODE_DELIVERY_DESTINATION', '')}. "
+                      "Enter it below.")
+        else:
+            device = item.parameters.get("FRIENDLY_DEVICE_NAME")
+            prompt = "Enter the 6-digit code from your authenticator app" + (f" ({device})." if device else ".")
+        return pages.render(PACKAGE, "code.html", pool_name=pool.name, flow=item.id, prompt=prompt, message=message,
+                            step=item.step)
+
+    # ------------------------------------------------------------------ the set-up page
+    def setup_page(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+        item = self._pending(request, pool, "MFA_SETUP")
+        if isinstance(item, Response):
+            return item
+        can_setup = json.loads(item.parameters.get("MFAS_CAN_SETUP") or "[]")
+        if "SOFTWARE_TOKEN_MFA" not in can_setup:
+            return self._error("Not available", "This pool asks the user to set up SMS MFA; the sandbox's managed "
+                               "login sets up authenticator apps only.")
+        if item.secret is None:
+            try:
+                association = backend.managed_setup(item.session)
+            except JsonRESTError as error:
+                return self._refused(item, message_for(error))
+            item.secret, item.session = association["SecretCode"], association["Session"]
+        dead = self._alive(backend, item)
+        if dead is not None:
+            return self._refused(item, dead)
+        message = None
+        if request.method == "POST":
+            code = (request.form.get("code") or "").strip()
+            if not SIX_DIGITS.match(code):
+                message = PageMessage("Enter the 6-digit code your authenticator app shows.")
+            else:
+                try:
+                    answer = backend.managed_verify_setup(item.session, item.client_id, code)
+                except JsonRESTError as error:
+                    message = message_for(error)
+                    if message.restart:
+                        return self._refused(item, message)
+                else:
+                    return self._next(LoginServer(pool), pool, item.params, item.client_id, answer, item)
+        uri = pages.key_uri(item.secret, item.username, pool.name)
+        return pages.render(PACKAGE, "setup.html", pool_name=pool.name, flow=item.id, qr=pages.qr_data_uri(uri),
+                            key=pages.grouped(item.secret), message=message)
+
+    # ------------------------------------------------------------------ the choice
+    def choice_page(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+        item = self._pending(request, pool, "SELECT_MFA_TYPE")
+        if isinstance(item, Response):
+            return item
+        dead = self._alive(backend, item)
+        if dead is not None:
+            return self._refused(item, dead)
+        options = json.loads(item.parameters.get("MFAS_CAN_CHOOSE") or "[]")
+        message = None
+        if request.method == "POST":
+            choice = request.form.get("mfa_type")
+            if choice not in options:
+                message = PageMessage("Choose how to receive your code.")
+            else:
+                try:
+                    answer = backend.managed_respond(item.session, item.client_id, "SELECT_MFA_TYPE",
+                                                     {"ANSWER": choice})
+                except JsonRESTError as error:
+                    return self._refused(item, message_for(error))
+                return self._next(LoginServer(pool), pool, item.params, item.client_id, answer, item)
+        return pages.render(PACKAGE, "choice.html", pool_name=pool.name, flow=item.id, message=message,
+                            options=[{"value": o, "label": FACTOR_NAMES.get(o, o)} for o in options])
+
+    # ------------------------------------------------------------------ the new password
+    def new_password_page(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+        item = self._pending(request, pool, "NEW_PASSWORD_REQUIRED")
+        if isinstance(item, Response):
+            return item
+        dead = self._alive(backend, item)
+        if dead is not None:
+            return self._refused(item, dead)
+        message = None
+        if request.method == "POST":
+            password = request.form.get("new_password") or ""
+            if not password:
+                message = PageMessage("Enter a new password.")
+            else:
+                try:
+                    answer = backend.managed_respond(item.session, item.client_id, "NEW_PASSWORD_REQUIRED",
+                                                     {"NEW_PASSWORD": password})
+                except JsonRESTError as error:
+                    message = message_for(error)
+                    if message.restart:
+                        return self._refused(item, message)
+                else:
+                    return self._next(LoginServer(pool), pool, item.params, item.client_id, answer, item)
+        return pages.render(PACKAGE, "new_password.html", pool_name=pool.name, flow=item.id, message=message)
+
+    # ------------------------------------------------------------------ federation
+    def _to_idp(self, request: Request, pool: SandboxUserPool, params: dict[str, str], name: str) -> Response:
+        provider = pool.identity_providers[name]
+        details = provider.extended_config.get("ProviderDetails") or {}
+        if provider.extended_config.get("ProviderType") != "OIDC" or not is_demo_issuer(details.get("oidc_issuer")):
+            return self._error("Not available", f"{name} is not the sandbox's DemoIdP: the sandbox federates only "
+                               "with its own demo OpenID Connect provider (oidc_issuer <sandbox URL>/_sandbox/idp).")
+        item = PENDING.start(pool.id, params["client_id"], params, "FEDERATION", provider=name,
+                             nonce=secrets.token_urlsafe(16))
+        query = {"response_type": "code", "client_id": details["client_id"],
+                 "redirect_uri": self._base(request) + "/oauth2/idpresponse",
+                 "scope": details.get("authorize_scopes", "openid"), "state": item.id, "nonce": item.nonce}
+        return _redirect(str(details["authorize_url"]) + "?" + urlencode(query))
+
+    def idp_response(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+        from ..idp import IdpError
+
+        item = PENDING.get(request.args.get("state"), pool.id)
+        if item is None or item.step != "FEDERATION" or item.provider not in pool.identity_providers:
+            return self._error("This page has expired", "Sign in again from the app.")
+        PENDING.finish(item)
+        name = str(item.provider)
+        if request.args.get("error"):
+            return self._app_error(item.params, "invalid_request",
+                                   f"{name} Error - {request.args.get('error')}")
+        details = pool.identity_providers[name].extended_config.get("ProviderDetails") or {}
+        try:
+            id_token = self.app.idp.exchange(request.args.get("code") or "", client_id=details["client_id"],
+                                             redirect_uri=self._base(request) + "/oauth2/idpresponse")
+            claims = self.app.idp.verify(id_token, issuer=details["oidc_issuer"], audience=details["client_id"],
+                                         nonce=item.nonce)
+            user = backend.federated_sign_in(pool, name, claims)
+        except IdpError as error:
+            return self._app_error(item.params, "invalid_request", f"{name} Error - {error}")
+        except JsonRESTError as error:
+            return self._app_error(item.params, "invalid_request", str(error.message))
+        return self._finish(LoginServer(pool), pool, item.params, user.username)
+
+    # ------------------------------------------------------------------ token, userInfo, logout, discovery
+    def token(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+        headers = {"Access-Control-Allow-Origin": "*"}
+        if request.method != "POST":
+            return Response(json.dumps({"error": "invalid_request", "error_description": "POST only"}), status=405,
+                            content_type="application/json", headers=headers)
+        if request.mimetype != "application/x-www-form-urlencoded":
+            return Response(json.dumps({"error": "invalid_request", "error_description":
+                                        "Content-Type must be application/x-www-form-urlencoded"}),
+                            status=400, content_type="application/json", headers=headers)
+        answer: Response = LoginServer(pool).create_token_response(request)
+        answer.headers.update(headers)
+        return answer
+
+    def user_info(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+        auth = request.headers.get("Authorization") or ""
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+        try:
+            body = tokens.user_info(pool, token)
+        except tokens.UserInfoRefused as refused:
+            header = f'Bearer error="{refused.error}", error_description="{refused.description}"'
+            return Response(json.dumps({"error": refused.error, "error_description": refused.description}),
+                            status=refused.status, content_type="application/json",
+                            headers={"WWW-Authenticate": header})
+        return Response(json.dumps(body), content_type="application/json;charset=UTF-8")
+
+    def logout(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+        client = pool.clients.get(request.args.get("client_id") or "")
+        if client is None:
+            return self._error("invalid_request", "client_id: no app client of this user pool has this id.")
+        logout_uri = request.args.get("logout_uri")
+        if logout_uri:
+            if logout_uri not in OAuthClient(pool, client).list("LogoutURLs"):
+                return self._error("invalid_request", "logout_uri must be one of the app client's LogoutURLs "
+                                   "(sign-out URLs), exactly.")  # [UNVERIFIED] the service's page
+            return _redirect(logout_uri)
+        if request.args.get("redirect_uri"):
+            refusal = self._check(LoginServer(pool), pool, request.args)
+            if refusal is not None:
+                return refusal
+            return _redirect("/login?" + urlencode(_authorize_params(request.args)))
+        return self._error("invalid_request", "/logout needs logout_uri (one of the LogoutURLs) or redirect_uri with "
+                           "response_type and scope (to sign in again).")
+
+    def openid_configuration(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+        jwks = f"{request.scheme}://{sandbox_host(request.host)}/{pool.id}/.well-known/jwks.json"
+        return Response(json.dumps(discovery(pool, self._base(request), jwks)), content_type="application/json")
+
+    def endpoints_of(self, request: Request, pool_id: str) -> dict[str, Any]:
+        """The domain endpoints the pool's discovery document (at the sandbox's own host) names, if it has a
+        domain (the caller holds ``LOCK``)."""
+        for account in list(sandbox_backends.values()):
+            for region, backend in list(account.items()):
+                pool = backend.user_pools.get(pool_id) if region != "global" else None
+                domain = backend.prefix_domain_of(pool_id) if pool is not None else None
+                if domain is not None:
+                    base = f"{request.scheme}://{domain_host(domain.domain, request.host)}"
+                    return discovery(pool, base, "")
+        return {}
