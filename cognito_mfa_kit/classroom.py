@@ -545,6 +545,12 @@ def provision(
                         on_trainee(trainee)
             finally:
                 writer.close()
+            # the new rows were appended as they were made; the sheet lists them in the class's order (one rewrite)
+            order = {n: i for i, n in enumerate(todo)}
+            made = sorted(current[len(rows):], key=lambda t: order[t.username])
+            if made != current[len(rows):]:
+                current[len(rows):] = made
+                rewrite_sheet(path, current)
             if keys is not None:
                 report.keys_issued = _give_keys(path, current, keys, shared_pool)
             report.rows = len(current)
