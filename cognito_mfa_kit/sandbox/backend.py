@@ -25,12 +25,16 @@ from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedE
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdpUserPool, CognitoIdpUserPoolClient
 from moto.core.base_backend import BackendDict
 
+from . import email_mfa, passkeys, plans
 from .answers import ChallengeAnswers
+from .choice import ChoiceSignIn, check_sign_in_policy
 from .clock import CLOCK, pool_time
 from .device_api import DeviceApi
+from .email_mfa import EmailOtpAnswers
 from .enrolment import TotpEnrolment
 from .model import SandboxUser, SandboxUserPool, UserMfa, mfa
 from .outbox import Outbox
+from .passkeys import PasskeyApi
 from .preference import MfaPreferenceRules
 from .sessions import AuthSession, SessionStore
 from .signin import SignInRules
@@ -44,8 +48,10 @@ __all__ = ["LOCK", "SandboxBackend", "SandboxUserPool", "UserMfa", "all_pools", 
 LOCK = threading.RLock()
 
 
-class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreferenceRules, DeviceApi, CognitoIdpBackend):
-    """moto's cognito-idp backend with Cognito's TOTP, session, challenge, SRP and device rules."""
+class SandboxBackend(SignInRules, ChallengeAnswers, ChoiceSignIn, EmailOtpAnswers, PasskeyApi, TotpEnrolment,
+                     MfaPreferenceRules, DeviceApi, CognitoIdpBackend):
+    """moto's cognito-idp backend with Cognito's TOTP, session, challenge, SRP and device rules, choice-based
+    sign-in, email MFA, passkeys and feature plans."""
 
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
@@ -66,9 +72,41 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
                 "SMS configuration and Auto verification for phone_number are required when MFA is "
                 "required/optional"
             )
+        check_sign_in_policy(extended_config)
+        plans.check_pool(extended_config)  # the feature plan (plans.py)
         pool = SandboxUserPool(self.account_id, self.region_name, name, extended_config)
+        _plan_defaults(pool)
         self.user_pools[pool.id] = pool
         return pool
+
+    def update_user_pool(self, user_pool_id: str, extended_config: dict[str, Any]) -> None:
+        pool = self.describe_user_pool(user_pool_id)
+        config = dict(extended_config or {})
+        # [UNVERIFIED] UpdateUserPool resets what it is not given, but a pool keeps its plan unless told otherwise.
+        config.setdefault("UserPoolTier", plans.tier_of(pool.extended_config))
+        check_sign_in_policy(config)
+        plans.check_pool(config)
+        plans.check_downgrade(
+            plans.tier_of(config),
+            email_mfa=email_mfa.pool_has_email(pool),
+            passkeys=pool.web_authn_config is not None,
+            user_auth_clients=any("ALLOW_USER_AUTH" in (c.extended_config.get("ExplicitAuthFlows") or [])
+                                  for c in pool.clients.values()),
+            managed_login_v2=any(getattr(d, "managed_login_version", None) == 2
+                                 for d in self.user_pool_domains.values() if d.user_pool_id == pool.id),
+        )
+        super().update_user_pool(user_pool_id, config)
+        _plan_defaults(pool)
+
+    def create_user_pool_client(self, user_pool_id: str, generate_secret: bool,
+                                extended_config: dict[str, Any]) -> CognitoIdpUserPoolClient:
+        plans.check_client(plans.tier_of(self.describe_user_pool(user_pool_id).extended_config), extended_config)
+        return super().create_user_pool_client(user_pool_id, generate_secret, extended_config)
+
+    def update_user_pool_client(self, user_pool_id: str, client_id: str,
+                                extended_config: dict[str, Any]) -> CognitoIdpUserPoolClient:
+        plans.check_client(plans.tier_of(self.describe_user_pool(user_pool_id).extended_config), extended_config)
+        return super().update_user_pool_client(user_pool_id, client_id, extended_config)
 
     def set_user_pool_mfa_config(
         self,
@@ -76,14 +114,35 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
         sms_config: dict[str, Any],
         token_config: dict[str, bool],
         mfa_config: str,
+        email_config: dict[str, Any] | None = None,
+        web_authn_config: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        pool = self.describe_user_pool(user_pool_id)
+        email_mfa.check_pool_config(pool, email_config)
+        passkeys.check_pool_config(pool, web_authn_config)
         # Rule: ON/OPTIONAL needs at least one factor enabled.
-        if mfa_config in ("ON", "OPTIONAL") and not (token_config or {}).get("Enabled") and not sms_config:
+        if mfa_config in ("ON", "OPTIONAL") and not (token_config or {}).get("Enabled") and not sms_config \
+                and email_config is None:
             raise InvalidParameterException(
                 "Invalid MFA configuration given, can't disable all MFAs with a required or optional "
                 "configuration."
             )
-        return super().set_user_pool_mfa_config(user_pool_id, sms_config, token_config, mfa_config)
+        super().set_user_pool_mfa_config(user_pool_id, sms_config, token_config, mfa_config)
+        # [UNVERIFIED] as for SMS, an EmailMfaConfiguration left out turns email MFA off; a WebAuthnConfiguration
+        # left out leaves the passkey settings as they were.
+        pool.email_mfa_config = dict(email_config) if email_config is not None else None
+        if web_authn_config is not None:
+            pool.web_authn_config = passkeys.normalised_config(web_authn_config)
+        return self.get_user_pool_mfa_config(user_pool_id)
+
+    def get_user_pool_mfa_config(self, user_pool_id: str) -> dict[str, Any]:
+        result = super().get_user_pool_mfa_config(user_pool_id)
+        pool = self.describe_user_pool(user_pool_id)
+        if pool.email_mfa_config is not None:
+            result["EmailMfaConfiguration"] = pool.email_mfa_config
+        if pool.web_authn_config is not None:
+            result["WebAuthnConfiguration"] = pool.web_authn_config
+        return result
 
     def describe_user_pool(self, user_pool_id: str) -> SandboxUserPool:
         return super().describe_user_pool(user_pool_id)  # type: ignore[return-value]
@@ -142,6 +201,16 @@ class SandboxBackend(SignInRules, ChallengeAnswers, TotpEnrolment, MfaPreference
         """The session of the next step of the same sign-in (same pool, app client and user)."""
         pool = self.describe_user_pool(previous.pool_id)
         return self._issue(pool, self._client(pool, previous.client_id), previous.username, step, **data)
+
+
+def _plan_defaults(pool: SandboxUserPool) -> None:
+    """What a pool shows when not told: the ESSENTIALS plan and a sign-in policy of PASSWORD (plans.py, choice.py)."""
+    config = pool.extended_config
+    config.setdefault("UserPoolTier", plans.DEFAULT_TIER)
+    policies = dict(config.get("Policies") or {})  # moto's default Policies dict is shared: never change it in place
+    if not policies.get("SignInPolicy"):
+        policies["SignInPolicy"] = {"AllowedFirstAuthFactors": ["PASSWORD"]}
+        config["Policies"] = policies
 
 
 def _pool_changed(key: str, value: Any, old: Any = None) -> None:

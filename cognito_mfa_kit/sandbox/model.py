@@ -8,7 +8,7 @@ import contextvars
 import secrets
 import string
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, CognitoIdpUserPoolClient
@@ -35,6 +35,11 @@ class UserMfa:
     failures: int = 0
     last_failure: float = 0.0
     locked_until: float = 0.0
+    email_enabled: bool = False  # EmailMfaSettings.Enabled (email_mfa)
+    # Passkeys (webauthn): [{"id", "public_key", "sign_count", "name", "rp_id", "transports", "attachment",
+    # "created_at"}]; replaced, never changed in place, so that the change is reported.
+    passkeys: list[dict[str, Any]] = field(default_factory=list)
+    passkey_mfa: bool = False  # WebAuthnMfaSettings.Enabled
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -63,6 +68,15 @@ class SandboxUser(CognitoIdpUser):
         if pool_id and username:
             TRACKER.mark(("user", pool_id, username))
 
+    def to_json(self, extended: bool = False, attributes_key: str = "Attributes",
+                attributes_to_get: list[str] | None = None) -> dict[str, Any]:
+        """moto's user, with EMAIL_OTP in ``UserMFASettingList`` once email MFA is on ("The possible values in this
+        list are SMS_MFA, EMAIL_OTP, and SOFTWARE_TOKEN_MFA", GetUser)."""
+        result = super().to_json(extended, attributes_key, attributes_to_get)
+        if extended and mfa(self).email_enabled:
+            result["UserMFASettingList"] = [*result.get("UserMFASettingList", []), "EMAIL_OTP"]
+        return result
+
 
 #: A pool's dicts whose contents are part of the pool's own row (its settings)
 _SETTINGS = ("clients", "identity_providers", "groups", "resource_servers")
@@ -84,6 +98,10 @@ class SandboxUserPool(CognitoIdpUserPool):
         self.devices = DeviceStore(lambda: CLOCK.now(self.id),
                                    on_change=lambda key: TRACKER.mark(("device", self.id, key)))
         self.auth_times: dict[str, int] = {}  # origin_jti → auth_time, so a refresh keeps the sign-in's time
+        # SetUserPoolMfaConfig's EmailMfaConfiguration and WebAuthnConfiguration (None: not configured); moto keeps
+        # only the SMS and TOTP ones.
+        self.email_mfa_config: dict[str, Any] | None = None
+        self.web_authn_config: dict[str, Any] | None = None
 
     # -- change tracking -----------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
