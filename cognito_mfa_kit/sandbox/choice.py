@@ -26,10 +26,10 @@ GetUserAuthFactors):
   SELECT_MFA_TYPE, MFA_SETUP ...) with a **new** session: the SELECT_CHALLENGE session can't answer it (it is spent:
   "session can only be used once") — reference §6 "Do not reuse the SELECT_CHALLENGE session for MFA".
 - TOTP is never a first factor: "SOFTWARE_TOKEN is not currently supported as a first auth factor" (SignInPolicyType).
-- ``GetUserAuthFactors`` lists ``Username``, ``PreferredMfaSetting``, ``UserMFASettingList`` and
-  ``ConfiguredUserAuthFactors`` ("PASSWORD can only be used as a first authentication factor. SOFTWARE_TOKEN can only
-  be used as an MFA factor. EMAIL_OTP, SMS_OTP, and WEB_AUTHN can be used as either"); which factors count as
-  configured is the sandbox's reading [UNVERIFIED].
+- ``GetUserAuthFactors`` (and ``AdminGetUserAuthFactors``) lists ``Username``, ``PreferredMfaSetting``,
+  ``UserMFASettingList`` and ``ConfiguredUserAuthFactors`` ("PASSWORD can only be used as a first authentication
+  factor. SOFTWARE_TOKEN can only be used as an MFA factor. EMAIL_OTP, SMS_OTP, and WEB_AUTHN can be used as
+  either"); which factors count as configured is the sandbox's reading [UNVERIFIED].
 """
 
 from __future__ import annotations
@@ -218,6 +218,13 @@ class ChoiceSignIn:
     # ------------------------------------------------------------------ GetUserAuthFactors
     def get_user_auth_factors(self, access_token: str) -> dict[str, Any]:
         pool, user = self._user_for_access_token(access_token)
+        return self._auth_factors(pool, user)
+
+    def admin_get_user_auth_factors(self, user_pool_id: str, username: str) -> dict[str, Any]:
+        """AdminGetUserAuthFactors: the same answer, for an administrator (IAM-authorised)."""
+        return self._auth_factors(self.describe_user_pool(user_pool_id), self.admin_get_user(user_pool_id, username))
+
+    def _auth_factors(self, pool: SandboxUserPool, user: CognitoIdpUser) -> dict[str, Any]:
         described = user.to_json(extended=True)
         record = mfa(user)
         configured = []

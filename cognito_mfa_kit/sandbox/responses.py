@@ -127,6 +127,10 @@ class SandboxResponse(CognitoIdpResponse):
     def get_user_auth_factors(self) -> str:
         return self._json(self._token_backend().get_user_auth_factors(self._get_param("AccessToken")))
 
+    def admin_get_user_auth_factors(self) -> str:
+        return self._json(self.backend.admin_get_user_auth_factors(self._get_param("UserPoolId"),
+                                                                   self._get_param("Username")))
+
     def start_web_authn_registration(self) -> str:
         return self._json(self._token_backend().start_web_authn_registration(self._get_param("AccessToken")))
 

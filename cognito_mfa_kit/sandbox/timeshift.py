@@ -29,7 +29,8 @@ def _shift_pool(backend: SandboxBackend, pool: SandboxUserPool, shift: float) ->
     """Move ``pool``'s stored times back by ``shift`` seconds (its clock was that far ahead)."""
     if not shift:
         return
-    real_step = int((CLOCK.now(pool.id) - shift) // STEP_SECONDS)
+    real_now = CLOCK.now(pool.id) - shift
+    real_step = int(real_now // STEP_SECONDS)
     for session in backend.sessions.all():
         if session.pool_id == pool.id:
             session.expires_at -= shift
@@ -41,6 +42,10 @@ def _shift_pool(backend: SandboxBackend, pool: SandboxUserPool, shift: float) ->
             record.last_failure -= shift
         if record.locked_until:
             record.locked_until -= shift
+        if any(p.get("created_at", 0) > real_now for p in record.passkeys):
+            # passkeys registered while the clock ran ahead (passkeys.py): registered at real time, not later
+            record.passkeys = [{**p, "created_at": p["created_at"] - shift} if p.get("created_at", 0) > real_now
+                               else p for p in record.passkeys]
 
 
 def back_to_real_time(pool_id: str | None = None) -> float:
