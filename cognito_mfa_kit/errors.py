@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from . import errors_beyond_totp as _beyond_totp
+
 __all__ = ["Explanation", "Rule", "CATALOGUE", "explain", "redact_message"]
 
 _DEV = "https://docs.aws.amazon.com/cognito/latest/developerguide/"
@@ -139,8 +141,9 @@ _THROTTLE_CODES = (
     "SlowDown", "ProvisionedThroughputExceededException",
 )
 
-# Order matters: within a code, specific message patterns come before the code's generic row.
-CATALOGUE: tuple[Rule, ...] = (
+# Order matters: within a code, specific message patterns come before the code's generic row. The rows of
+# ``errors_beyond_totp`` (plans, email MFA, USER_AUTH, passkeys: each patterned or of a code of its own) come first.
+CATALOGUE: tuple[Rule, ...] = tuple(_r(*row) for row in _beyond_totp.ROWS) + (
     # ---------------------------------------------------------------- TOTP codes
     _r("totp-verify-mismatch", "EnableSoftwareTokenMFAException", None,
        "Wrong code while registering the authenticator",
@@ -351,8 +354,9 @@ CATALOGUE: tuple[Rule, ...] = (
        "Feature needs a higher pricing tier",
        "Cognito refused a feature the user pool's feature plan does not include.",
        "Pools are Lite, Essentials (default) or Plus. TOTP and SMS MFA work in every tier; email "
-       "MFA, choice-based sign-in and passkeys need Essentials or higher; threat protection Plus.",
-       "Leave the feature off, or change the pool's UserPoolTier.", _TIER_DOC),
+       "MFA, choice-based sign-in, passkeys and managed login need Essentials or higher; threat protection Plus. "
+       + _beyond_totp.COSTS,
+       "Leave the feature off, or change the pool's UserPoolTier (flows.set_plan).", _TIER_DOC),
     # ---------------------------------------------------------------- not found / state
     _r("device-not-found", "ResourceNotFoundException", r"Device does not exist",
        "Remembered device unknown",

@@ -5,13 +5,15 @@ records every call). Bad input raises ``ValueError`` naming the field before any
 botocore ``ClientError`` with Cognito's error code (``cognito_mfa_kit.errors.explain`` says what to do). Results
 are small dataclasses whose ``repr`` masks secrets.
 
-Pool (``pool``): ``create_teaching_pool``, ``configure_pool_mfa``, ``update_client``, ``find_kit_pools``,
-``delete_teaching_pool``; clean-up (``cleanup``): ``delete_run``.
+Pool (``pool``): ``create_teaching_pool``, ``configure_pool_mfa``, ``update_client``, ``set_plan``,
+``find_kit_pools``, ``delete_teaching_pool``; clean-up (``cleanup``): ``delete_run``.
 Users (``users``): ``create_user``, ``delete_user``, ``mfa_status``, ``my_mfa_status``, ``generate_password``.
 Sign-in (``signin``): ``sign_in``, ``refresh``, ``sign_out`` → ``Tokens | Challenge``.
 Enrolment (``enrol``): ``associate``, ``verify``, ``authenticator``.
 Preference (``preference``): ``set_preference``, ``admin_set_preference``.
 Challenges (``challenges``): ``respond``, ``complete_mfa_setup``, ``choices``.
+Choice-based sign-in (``choice``): ``sign_in_with_choice``, ``choose``, ``auth_factors``.
+Sent codes (``outbox``): ``sent_code``, ``sent_messages`` (the sandbox's SMS and email outbox).
 Devices (``devices``): ``confirm_device``, ``remember_device``, ``list_devices``, ``forget_device``,
 ``answer_device_challenge``. Recovery (``recovery``): ``reset_lost_device``.
 
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 from .auth import Challenge, SignInResult, Tokens
 from .challenges import MfaSetupOutcome, choices, complete_mfa_setup, respond
+from .choice import AuthFactors, auth_factors, choose, sign_in_with_choice
 from .cleanup import delete_run
 from .devices import (
     DeviceInfo,
@@ -47,6 +50,7 @@ from .devices import (
     remember_device,
 )
 from .enrol import Association, Verification, associate, authenticator, verify
+from .outbox import sent_code, sent_messages
 from .pool import (
     DEFAULT_AUTH_FLOWS,
     KitPool,
@@ -55,6 +59,7 @@ from .pool import (
     create_teaching_pool,
     delete_teaching_pool,
     find_kit_pools,
+    set_plan,
     update_client,
 )
 from .preference import admin_set_preference, set_preference
@@ -63,6 +68,7 @@ from .signin import refresh, sign_in, sign_out
 from .users import MfaStatus, TrainingUser, create_user, delete_user, generate_password, mfa_status, my_mfa_status
 
 __all__ = [
+    "AuthFactors", "auth_factors", "choose", "sent_code", "sent_messages", "set_plan", "sign_in_with_choice",
     "DEFAULT_AUTH_FLOWS", "Association", "Challenge", "DeviceInfo", "KitPool", "MfaSetupOutcome", "MfaStatus",
     "RememberedDevice", "SignInResult", "TeachingPool", "Tokens", "TrainingUser", "Verification",
     "admin_set_preference", "answer_device_challenge", "associate", "authenticator", "choices",

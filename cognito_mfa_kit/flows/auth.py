@@ -48,6 +48,8 @@ class Challenge(MaskedRepr):
     issued_at: float = 0.0  # lab.clock.now() when it arrived
     api: Api = "admin"
     device: RememberedDevice | None = None  # the device signing in, if any (sent as DEVICE_KEY)
+    #: SELECT_CHALLENGE (choice-based sign-in): the first factors the user may choose (AvailableChallenges)
+    available: tuple[str, ...] = ()
 
     def expires_at(self, session_minutes: int | TeachingPool = 3) -> float:
         """When the session expires: ``issued_at`` + the app client's AuthSessionValidity (minutes)."""
@@ -131,4 +133,5 @@ def to_result(
         issued_at=lab.clock.now(),
         api=api,
         device=device,
+        available=tuple(response.get("AvailableChallenges") or ()),
     )

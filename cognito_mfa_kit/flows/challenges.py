@@ -1,6 +1,6 @@
 """Answer whatever challenge comes next, with the API the sign-in used (``challenge.api``).
 
->>> respond(lab, pool, challenge, code="123456")          # SOFTWARE_TOKEN_MFA or SMS_MFA
+>>> respond(lab, pool, challenge, code="123456")          # SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SMS_OTP
 >>> respond(lab, pool, challenge, answer="SMS_MFA")       # SELECT_MFA_TYPE (one of challenge.choices)
 >>> respond(lab, pool, challenge, new_password="...")     # NEW_PASSWORD_REQUIRED
 >>> outcome = complete_mfa_setup(lab, pool, challenge)    # MFA_SETUP: associate → verify → respond
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from ..connect import Lab
 
 CodeSource = Callable[[Association], str]
+#: The challenges answered with a code, and the ChallengeResponses key of each (RespondToAuthChallenge docs)
+CODE_KEYS = {"SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE", "SMS_MFA": "SMS_MFA_CODE", "EMAIL_OTP": "EMAIL_OTP_CODE",
+             "SMS_OTP": "SMS_OTP_CODE"}
 
 
 def choices(challenge: Challenge) -> list[str]:
@@ -44,11 +47,14 @@ def _answer(
 ) -> dict[str, str]:
     """The ChallengeResponses for ``challenge`` (checked before any call)."""
     name = challenge.name
-    if name in ("SOFTWARE_TOKEN_MFA", "SMS_MFA"):
+    if name in CODE_KEYS:
         if code is None:
-            raise ValueError(f"code: {name} is answered with a 6-digit code; pass code='123456'.")
-        key = "SOFTWARE_TOKEN_MFA_CODE" if name == "SOFTWARE_TOKEN_MFA" else "SMS_MFA_CODE"
-        return {key: check_code(code)}
+            hint = "" if name == "SOFTWARE_TOKEN_MFA" else " (the sandbox keeps it: flows.sent_code(lab, pool, user))"
+            raise ValueError(f"code: {name} is answered with a 6-digit code{hint}; pass code='123456'.")
+        return {CODE_KEYS[name]: check_code(code)}
+    if name == "SELECT_CHALLENGE":
+        raise ValueError("challenge: SELECT_CHALLENGE is answered with flows.choose(lab, pool, challenge, answer, "
+                         "password=...) — one of challenge.available.")
     if name == "SELECT_MFA_TYPE":
         options = choices(challenge)
         if answer not in options:
@@ -79,7 +85,8 @@ def respond(
     new_password: str | None = None,
     session: str | None = None,
 ) -> SignInResult:
-    """(Admin)RespondToAuthChallenge for SOFTWARE_TOKEN_MFA, SMS_MFA (``code``), SELECT_MFA_TYPE (``answer``),
+    """(Admin)RespondToAuthChallenge for SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SMS_OTP (``code``),
+    SELECT_MFA_TYPE (``answer``),
     NEW_PASSWORD_REQUIRED (``new_password``) or MFA_SETUP (``session`` from VerifySoftwareToken).
 
     USERNAME, SECRET_HASH (client with a secret) and DEVICE_KEY (signing in on a device) are added. A
