@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .auth import Challenge, SignInResult, Tokens, respond_call, to_result, with_secret_hash
+from .choice import choose
 from .devices import answer_device_challenge
 from .enrol import Association, Verification, associate, authenticator, verify
 from .pool import TeachingPool
@@ -43,7 +44,8 @@ def choices(challenge: Challenge) -> list[str]:
 
 
 def _answer(
-    challenge: Challenge, code: str | None, answer: str | None, new_password: str | None, session: str | None
+    challenge: Challenge, code: str | None, answer: str | None, new_password: str | None, session: str | None,
+    password: str | None = None,
 ) -> dict[str, str]:
     """The ChallengeResponses for ``challenge`` (checked before any call)."""
     name = challenge.name
@@ -52,14 +54,15 @@ def _answer(
             hint = "" if name == "SOFTWARE_TOKEN_MFA" else " (the sandbox keeps it: flows.sent_code(lab, pool, user))"
             raise ValueError(f"code: {name} is answered with a 6-digit code{hint}; pass code='123456'.")
         return {CODE_KEYS[name]: check_code(code)}
-    if name == "SELECT_CHALLENGE":
-        raise ValueError("challenge: SELECT_CHALLENGE is answered with flows.choose(lab, pool, challenge, answer, "
-                         "password=...) — one of challenge.available.")
     if name == "SELECT_MFA_TYPE":
         options = choices(challenge)
         if answer not in options:
             raise ValueError(f"answer: {answer!r} is not offered; choose one of {', '.join(options)}.")
         return {"ANSWER": answer}
+    if name == "PASSWORD":  # USER_AUTH's password challenge (choice-based sign-in)
+        if password is None:
+            raise ValueError("password: the PASSWORD challenge is answered with the user's password.")
+        return {"PASSWORD": check_password(password)}
     if name == "NEW_PASSWORD_REQUIRED":
         if new_password is None:
             raise ValueError("new_password: NEW_PASSWORD_REQUIRED is answered with the user's new password.")
@@ -84,17 +87,25 @@ def respond(
     answer: str | None = None,
     new_password: str | None = None,
     session: str | None = None,
+    password: str | None = None,
 ) -> SignInResult:
     """(Admin)RespondToAuthChallenge for SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SMS_OTP (``code``),
     SELECT_MFA_TYPE (``answer``),
-    NEW_PASSWORD_REQUIRED (``new_password``) or MFA_SETUP (``session`` from VerifySoftwareToken).
+    NEW_PASSWORD_REQUIRED (``new_password``), MFA_SETUP (``session`` from VerifySoftwareToken), and USER_AUTH's
+    SELECT_CHALLENGE (``answer`` + ``password``, as :func:`~cognito_mfa_kit.flows.choice.choose`) and PASSWORD
+    (``password``).
 
     USERNAME, SECRET_HASH (client with a secret) and DEVICE_KEY (signing in on a device) are added. A
     DEVICE_SRP_AUTH that follows is answered when the challenge carries the device.
     """
     if challenge.name == "DEVICE_SRP_AUTH":
         return answer_device_challenge(lab, pool, challenge)
-    responses = {"USERNAME": challenge.username, **_answer(challenge, code, answer, new_password, session)}
+    if challenge.name == "SELECT_CHALLENGE":
+        if answer is None:
+            raise ValueError(f"answer: SELECT_CHALLENGE needs one of {', '.join(challenge.available)}.")
+        return choose(lab, pool, challenge, answer, password=password)
+    responses = {"USERNAME": challenge.username,
+                 **_answer(challenge, code, answer, new_password, session, password)}
     if challenge.device is not None:
         responses["DEVICE_KEY"] = challenge.device.device_key
     responses = with_secret_hash(pool, challenge.username, responses)
