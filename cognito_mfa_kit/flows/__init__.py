@@ -14,6 +14,8 @@ Preference (``preference``): ``set_preference``, ``admin_set_preference``.
 Challenges (``challenges``): ``respond``, ``complete_mfa_setup``, ``choices``.
 Choice-based sign-in (``choice``): ``sign_in_with_choice``, ``choose``, ``auth_factors``.
 Sent codes (``outbox``): ``sent_code``, ``sent_messages`` (the sandbox's SMS and email outbox).
+Passkeys (``passkeys``): ``configure_passkeys``, ``register_passkey``, ``list_passkeys``, ``delete_passkey``,
+``answer_passkey`` (with a ``cognito_mfa_kit.passkey.VirtualPasskey`` standing in for the browser).
 Devices (``devices``): ``confirm_device``, ``remember_device``, ``list_devices``, ``forget_device``,
 ``answer_device_challenge``. Recovery (``recovery``): ``reset_lost_device``.
 
@@ -51,6 +53,7 @@ from .devices import (
 )
 from .enrol import Association, Verification, associate, authenticator, verify
 from .outbox import sent_code, sent_messages
+from .passkeys import PasskeyInfo, answer_passkey, configure_passkeys, delete_passkey, list_passkeys, register_passkey
 from .pool import (
     DEFAULT_AUTH_FLOWS,
     KitPool,
@@ -68,6 +71,7 @@ from .signin import refresh, sign_in, sign_out
 from .users import MfaStatus, TrainingUser, create_user, delete_user, generate_password, mfa_status, my_mfa_status
 
 __all__ = [
+    "PasskeyInfo", "answer_passkey", "configure_passkeys", "delete_passkey", "list_passkeys", "register_passkey",
     "AuthFactors", "auth_factors", "choose", "sent_code", "sent_messages", "set_plan", "sign_in_with_choice",
     "DEFAULT_AUTH_FLOWS", "Association", "Challenge", "DeviceInfo", "KitPool", "MfaSetupOutcome", "MfaStatus",
     "RememberedDevice", "SignInResult", "TeachingPool", "Tokens", "TrainingUser", "Verification",

@@ -114,3 +114,29 @@ def test_rerunning_creation_with_another_plan_updates_the_pool(lab, run_id):
 def test_preference_checks_one_preferred_factor(lab):
     with pytest.raises(ValueError, match="only one factor"):
         flows.set_preference(lab, "token", totp_preferred=True, email_enabled=True, email_preferred=True)
+
+
+def test_passkey_as_mfa_through_the_flows(lab, run_id):
+    from cognito_mfa_kit.course import enrolled_user
+    from cognito_mfa_kit.passkey import VirtualPasskey
+
+    pool = flows.create_teaching_pool(lab, "passkeys", auth_flows=USER_AUTH, run_id=run_id)
+    pool = flows.configure_passkeys(lab, pool, relying_party="kit.example.com", as_mfa=True)
+    assert pool.first_factors == ("PASSWORD", "WEB_AUTHN")
+    assert lab.client.get_user_pool_mfa_config(UserPoolId=pool.pool_id)["SoftwareTokenMfaConfiguration"] \
+        == {"Enabled": True}  # the MFA settings were kept
+    carol, phone, tokens = enrolled_user(lab, pool, "Carol", prefer=True)
+    key = VirtualPasskey()
+    with pytest.raises(ValueError, match="origin"):
+        flows.register_passkey(lab, tokens.access_token, key, origin="kit.example.com")
+    credential_id = flows.register_passkey(lab, tokens.access_token, key, origin="https://kit.example.com")
+    assert [p.credential_id for p in flows.list_passkeys(lab, tokens.access_token)] == [credential_id]
+    first = flows.sign_in_with_choice(lab, pool, "Carol", preferred="WEB_AUTHN")
+    assert isinstance(first, flows.Challenge) and first.name == "WEB_AUTHN"
+    follows = flows.answer_passkey(lab, pool, first, key, origin="https://kit.example.com")
+    assert isinstance(follows, flows.Challenge) and follows.name == "SOFTWARE_TOKEN_MFA"  # passkey MFA off
+    flows.set_preference(lab, tokens.access_token, totp_enabled=None, passkey_mfa=True)
+    again = flows.sign_in_with_choice(lab, pool, "Carol", preferred="WEB_AUTHN")
+    assert isinstance(flows.answer_passkey(lab, pool, again, key, origin="https://kit.example.com"), flows.Tokens)
+    flows.delete_passkey(lab, tokens.access_token, credential_id)
+    assert flows.list_passkeys(lab, tokens.access_token) == []

@@ -114,7 +114,7 @@ def test_a_passkey_registered_while_the_clock_ran_ahead_moves_back_with_it(sandb
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from soft_authenticator import SoftAuthenticator
+    from cognito_mfa_kit.passkey import VirtualPasskey as SoftAuthenticator
 
     c = connect(endpoint_url=sandbox.endpoint_url).client
     pool = c.create_user_pool(PoolName=f"real-{uuid.uuid4().hex[:6]}", Policies={

@@ -11,7 +11,8 @@ import subprocess
 
 import pytest
 from sandbox_helpers import PASSWORD, SES, email_code, unique
-from soft_authenticator import SoftAuthenticator
+
+from cognito_mfa_kit.passkey import VirtualPasskey as SoftAuthenticator
 
 pytestmark = pytest.mark.awscli
 

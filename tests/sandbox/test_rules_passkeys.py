@@ -1,5 +1,5 @@
 """Sandbox rules, black box over HTTP: passkeys (WebAuthn) — registration, listing, deletion, passkey sign-in with
-USER_AUTH, and passkeys as MFA (WebAuthnMfaSettings). A software authenticator (``soft_authenticator``) makes the
+USER_AUTH, and passkeys as MFA (WebAuthnMfaSettings). A software authenticator (``cognito_mfa_kit.passkey``) makes the
 attestations and assertions, as a browser would; the browser ceremony through managed login is a later step.
 
 Sources (reference §9): service model — StartWebAuthnRegistration / CompleteWebAuthnRegistration /
@@ -22,7 +22,8 @@ import pytest
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives.asymmetric import ec
 from sandbox_helpers import PASSWORD, enrol_totp, make_pool, make_user, unique
-from soft_authenticator import SoftAuthenticator
+
+from cognito_mfa_kit.passkey import VirtualPasskey as SoftAuthenticator
 
 RP = "passkeys.example.com"
 ORIGIN = f"https://{RP}"

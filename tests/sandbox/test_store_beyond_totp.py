@@ -9,8 +9,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from soft_authenticator import SoftAuthenticator
 from test_store import PASSWORD, _user, sandbox_process
+
+from cognito_mfa_kit.passkey import VirtualPasskey as SoftAuthenticator
 
 SES = {"EmailSendingAccount": "DEVELOPER", "SourceArn": "arn:aws:ses:us-east-1:123456789012:identity/a@example.com"}
 RP = "store.example.com"
@@ -72,8 +73,7 @@ def test_plans_email_mfa_and_passkeys_survive_a_restart(tmp_path: Path) -> None:
 AUDIT_SCRIPT = textwrap.dedent("""
     import json, sys
     import boto3
-    sys.path.insert(0, sys.argv[2])
-    from soft_authenticator import SoftAuthenticator
+    from cognito_mfa_kit.passkey import VirtualPasskey as SoftAuthenticator
     from cognito_mfa_kit.sandbox import Sandbox
 
     box = Sandbox.start(state_path=sys.argv[1])
@@ -110,7 +110,7 @@ AUDIT_SCRIPT = textwrap.dedent("""
 
 def test_every_change_of_the_new_rules_is_reported(tmp_path: Path) -> None:
     """Store.audit() lists changes nobody reported: none (SANDBOX.md)."""
-    done = subprocess.run([sys.executable, "-c", AUDIT_SCRIPT, str(tmp_path / "state.sqlite3"),
-                           str(Path(__file__).parent)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", AUDIT_SCRIPT, str(tmp_path / "state.sqlite3")],
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -1,6 +1,15 @@
-"""A software WebAuthn authenticator for tests: makes attestations ("none" format) and assertions with an ES256 key,
-as a browser and a platform authenticator would (W3C WebAuthn Level 2 §6.1 authenticator data, §6.5.4 attested
-credential data, §8.7 "none" attestation). The sandbox checks them with the ``webauthn`` library."""
+"""A virtual passkey: a software WebAuthn authenticator that makes attestations ("none" format) and assertions with an
+ES256 key, as a browser and a platform authenticator would (W3C WebAuthn Level 2 §6.1 authenticator data, §6.5.4
+attested credential data, §8.7 "none" attestation) — for lessons and tests without a browser, as
+:class:`~cognito_mfa_kit.totp.VirtualAuthenticator` stands in for a phone. The sandbox (and Cognito) check what it
+makes with a WebAuthn library (the sandbox: ``webauthn``).
+
+>>> key = VirtualPasskey()
+>>> credential = key.create(creation_options, "https://login.example.com")     # → CompleteWebAuthnRegistration
+>>> assertion = key.get(request_options, "https://login.example.com")          # → WEB_AUTHN's CREDENTIAL
+
+The private key never leaves the object and ``repr`` shows only the credential id.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +35,9 @@ def unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-class SoftAuthenticator:
-    """One credential (made by :meth:`create`) of one authenticator."""
+class VirtualPasskey:
+    """One credential (made by :meth:`create`) of one authenticator; ``user_verifying=False`` is an authenticator
+    that can't verify the user (no PIN or biometrics: the UV flag stays off)."""
 
     def __init__(self, *, user_verifying: bool = True) -> None:
         self.key = ec.generate_private_key(ec.SECP256R1())
@@ -35,6 +45,9 @@ class SoftAuthenticator:
         self.user_verifying = user_verifying
         self.counter = 0
         self.user_handle: bytes = b""
+
+    def __repr__(self) -> str:
+        return f"VirtualPasskey(credential_id={b64url(self.credential_id)[:10]}…, user_verifying={self.user_verifying})"
 
     def _cose_key(self) -> bytes:
         numbers = self.key.public_key().public_numbers()
@@ -54,7 +67,8 @@ class SoftAuthenticator:
         return json.dumps({"type": kind, "challenge": challenge, "origin": origin, "crossOrigin": False}).encode()
 
     def create(self, options: dict[str, Any], origin: str, *, rp_id: str | None = None) -> dict[str, Any]:
-        """navigator.credentials.create(): the RegistrationResponseJSON for CredentialCreationOptions."""
+        """navigator.credentials.create(): the RegistrationResponseJSON for CredentialCreationOptions (``rp_id``:
+        make it for another relying party, to show the refusal)."""
         self.user_handle = unb64url(options["user"]["id"])
         client_data = self._client_data("webauthn.create", options["challenge"], origin)
         auth_data = self._auth_data(rp_id or options["rp"]["id"], attested=True)
