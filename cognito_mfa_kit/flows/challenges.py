@@ -22,7 +22,7 @@ from .choice import choose
 from .devices import answer_device_challenge
 from .enrol import Association, Verification, associate, authenticator, verify
 from .pool import TeachingPool
-from .validation import check_code, check_password
+from .validation import check_code, check_email, check_password
 
 if TYPE_CHECKING:
     from ..connect import Lab
@@ -45,7 +45,7 @@ def choices(challenge: Challenge) -> list[str]:
 
 def _answer(
     challenge: Challenge, code: str | None, answer: str | None, new_password: str | None, session: str | None,
-    password: str | None = None,
+    password: str | None = None, email: str | None = None,
 ) -> dict[str, str]:
     """The ChallengeResponses for ``challenge`` (checked before any call)."""
     name = challenge.name
@@ -67,6 +67,9 @@ def _answer(
         if new_password is None:
             raise ValueError("new_password: NEW_PASSWORD_REQUIRED is answered with the user's new password.")
         return {"NEW_PASSWORD": check_password(new_password, "new_password")}
+    if name == "MFA_SETUP" and email is not None:
+        # Email MFA set-up (Amplify's): the address, then an EMAIL_OTP challenge with the first code.
+        return {"EMAIL": check_email(email)}
     if name == "MFA_SETUP":
         if not session or session == challenge.session:
             raise ValueError(
@@ -88,10 +91,12 @@ def respond(
     new_password: str | None = None,
     session: str | None = None,
     password: str | None = None,
+    email: str | None = None,
 ) -> SignInResult:
     """(Admin)RespondToAuthChallenge for SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SMS_OTP (``code``),
     SELECT_MFA_TYPE (``answer``),
-    NEW_PASSWORD_REQUIRED (``new_password``), MFA_SETUP (``session`` from VerifySoftwareToken), and USER_AUTH's
+    NEW_PASSWORD_REQUIRED (``new_password``), MFA_SETUP (``session`` from VerifySoftwareToken; or ``email``: set up
+    email MFA with that address, an EMAIL_OTP challenge follows), and USER_AUTH's
     SELECT_CHALLENGE (``answer`` + ``password``, as :func:`~cognito_mfa_kit.flows.choice.choose`) and PASSWORD
     (``password``).
 
@@ -105,11 +110,12 @@ def respond(
             raise ValueError(f"answer: SELECT_CHALLENGE needs one of {', '.join(challenge.available)}.")
         return choose(lab, pool, challenge, answer, password=password)
     responses = {"USERNAME": challenge.username,
-                 **_answer(challenge, code, answer, new_password, session, password)}
+                 **_answer(challenge, code, answer, new_password, session, password, email)}
     if challenge.device is not None:
         responses["DEVICE_KEY"] = challenge.device.device_key
     responses = with_secret_hash(pool, challenge.username, responses)
-    sent_session = session if challenge.name == "MFA_SETUP" else (session or challenge.session)
+    setup_by_email = challenge.name == "MFA_SETUP" and email is not None
+    sent_session = session if challenge.name == "MFA_SETUP" and not setup_by_email else (session or challenge.session)
     response = respond_call(lab, pool, challenge.name, sent_session, responses, challenge.api)
     result = to_result(lab, response, username=challenge.username, api=challenge.api, device=challenge.device)
     if isinstance(result, Challenge) and result.name == "DEVICE_SRP_AUTH" and result.device is not None:
