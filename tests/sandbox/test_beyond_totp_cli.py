@@ -17,6 +17,10 @@ from cognito_mfa_kit.passkey import VirtualPasskey as SoftAuthenticator
 pytestmark = pytest.mark.awscli
 
 
+# Values given as --option=value: a session or credential id may begin with "-", which the CLI would read as an
+# option (the kit's own CLI twins do the same, awscli.render_argument).
+
+
 class Cli:
     def __init__(self, aws: str, env: dict[str, str], endpoint: str) -> None:
         self.aws, self.env, self.endpoint = aws, env, endpoint
@@ -80,12 +84,12 @@ def test_choice_based_sign_in_with_email_mfa_with_the_cli(cli, sandbox):
     assert select["ChallengeName"] == "SELECT_CHALLENGE"
     assert select["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP"]
     otp = cli.ok("respond-to-auth-challenge", "--client-id", client_id, "--challenge-name", "SELECT_CHALLENGE",
-                 "--session", select["Session"],
+                 f"--session={select['Session']}",
                  "--challenge-responses", f"USERNAME=bob,ANSWER=PASSWORD,PASSWORD={PASSWORD}")
     assert otp["ChallengeName"] == "EMAIL_OTP" and otp["Session"] != select["Session"]
     code = email_code(sandbox, type("P", (), {"id": pool_id})(), "bob")
     done = cli.ok("respond-to-auth-challenge", "--client-id", client_id, "--challenge-name", "EMAIL_OTP",
-                  "--session", otp["Session"], "--challenge-responses", f"USERNAME=bob,EMAIL_OTP_CODE={code}")
+                  f"--session={otp['Session']}", "--challenge-responses", f"USERNAME=bob,EMAIL_OTP_CODE={code}")
     token = done["AuthenticationResult"]["AccessToken"]
     factors = cli.ok("get-user-auth-factors", "--access-token", token)
     assert factors["UserMFASettingList"] == ["EMAIL_OTP"] and factors["PreferredMfaSetting"] == "EMAIL_OTP"
@@ -117,5 +121,5 @@ def test_passkey_calls_with_the_cli(cli):
     assert [c["CredentialId"] for c in listed] == [credential["id"]]
     refused = cli.run("set-user-mfa-preference", "--access-token", token, "--web-authn-mfa-settings", "Enabled=true")
     assert refused.returncode in (254, 255) and "InvalidParameterException" in refused.stderr
-    assert cli.ok("delete-web-authn-credential", "--access-token", token, "--credential-id", credential["id"]) == {}
+    assert cli.ok("delete-web-authn-credential", "--access-token", token, f"--credential-id={credential['id']}") == {}
     assert cli.ok("list-web-authn-credentials", "--access-token", token)["Credentials"] == []
