@@ -189,7 +189,7 @@ class ChoiceSignIn:
                 f"Invalid ANSWER: {answer!r} is not one of the AvailableChallenges ({', '.join(available)})"
             )
         self.sessions.spend(session)
-        return self._first_factor(pool, client, user, answer, responses, session.data.get("device_key"))
+        return self._first_factor(pool, client, user, str(answer), responses, session.data.get("device_key"))
 
     def _answer_password_factor(self, session_id: str, client_id: str, responses: dict[str, str]) -> dict[str, Any]:
         """A PASSWORD (answered with PASSWORD) or PASSWORD_SRP (answered with SRP_A) challenge of USER_AUTH."""

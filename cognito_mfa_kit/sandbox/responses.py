@@ -78,13 +78,13 @@ class SandboxResponse(CognitoIdpResponse):
         mfa_config = self._get_param("MfaConfiguration")
         if mfa_config not in ("ON", "OFF", "OPTIONAL"):
             raise InvalidParameterException("[MfaConfiguration] must be one of 'ON', 'OFF', or 'OPTIONAL'.")
-        sms_config = self._get_param("SmsMfaConfiguration", None)
+        sms_config: Any = self._get_param("SmsMfaConfiguration")
         if sms_config is not None and "SmsConfiguration" not in sms_config:
             raise InvalidParameterException("[SmsConfiguration] is a required member of [SmsMfaConfiguration].")
         result = self.backend.set_user_pool_mfa_config(
-            self._get_param("UserPoolId"), sms_config, self._get_param("SoftwareTokenMfaConfiguration", None),
-            mfa_config, email_config=self._get_param("EmailMfaConfiguration", None),
-            web_authn_config=self._get_param("WebAuthnConfiguration", None),
+            self._get_param("UserPoolId"), sms_config, self._get_param("SoftwareTokenMfaConfiguration"),
+            mfa_config, email_config=self._get_param("EmailMfaConfiguration"),
+            web_authn_config=self._get_param("WebAuthnConfiguration"),
         )
         return self._json({k: v for k, v in result.items() if v is not None})
 
@@ -120,7 +120,7 @@ class SandboxResponse(CognitoIdpResponse):
         if version is not None:
             domain = self.backend.user_pool_domains.get(self._get_param("Domain"))
             if domain is not None:
-                domain.managed_login_version = int(version)
+                domain.managed_login_version = int(version)  # type: ignore[attr-defined]  # kept in its row
         return answer
 
     # -- choice-based sign-in and passkeys (choice.py, passkeys.py) --------------------------------------------------
