@@ -79,7 +79,7 @@ class SandboxResponse(CognitoIdpResponse):
         if mfa_config not in ("ON", "OFF", "OPTIONAL"):
             raise InvalidParameterException("[MfaConfiguration] must be one of 'ON', 'OFF', or 'OPTIONAL'.")
         sms_config: Any = self._get_param("SmsMfaConfiguration")
-        if sms_config is not None and "SmsConfiguration" not in sms_config:
+        if isinstance(sms_config, dict) and "SmsConfiguration" not in sms_config:
             raise InvalidParameterException("[SmsConfiguration] is a required member of [SmsMfaConfiguration].")
         result = self.backend.set_user_pool_mfa_config(
             self._get_param("UserPoolId"), sms_config, self._get_param("SoftwareTokenMfaConfiguration"),
