@@ -35,13 +35,15 @@ _SHORT_STARS = 8  # at most this many stars, so a password's length is not given
 #: Shapes marked sensitive that identify rather than prove: shown as they are.
 SHOWN_SHAPES = frozenset({"UsernameType", "ClientIdType"})
 #: Keys of the sensitive parameter maps (AuthParameters, ChallengeResponses) that name rather than prove.
-SHOWN_KEYS = frozenset({"USERNAME", "USER_ID_FOR_SRP", "ANSWER", "DEVICE_KEY"})
+SHOWN_KEYS = frozenset({"USERNAME", "USER_ID_FOR_SRP", "ANSWER", "DEVICE_KEY", "PREFERRED_CHALLENGE"})
 #: Where the model falls short the other way: secrets in members it does not mark sensitive, as
 #: (shape name, member or map key). SRP's SECRET_BLOCK does a session's job; a device's password verifier
-#: is as good as a password hash.
+#: is as good as a password hash; a passkey's attestation (CompleteWebAuthnRegistration's Credential) answers a
+#: one-time challenge as a session does, and is masked for the same reason.
 SECRET_MEMBERS = frozenset({
     ("ChallengeParametersType", "SECRET_BLOCK"),
     ("DeviceSecretVerifierConfigType", "PasswordVerifier"),
+    ("CompleteWebAuthnRegistrationRequest", "Credential"),
 })
 #: A value at least this long is masked wherever it appears in a message; a shorter one only as a whole word.
 _ANYWHERE = 8

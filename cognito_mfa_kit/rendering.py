@@ -55,7 +55,7 @@ FONT_SAFE = frozenset(
     "\n\t\r\u200b"
     + "".join(chr(c) for c in range(0x20, 0x7F))
     + "".join(chr(c) for c in range(0xA0, 0x100))
-    + "–—‘’‚“”„†‡•…‰‹›€™←↑→↓↔−≈≠≤≥∞─│►◄▲▼●○■□"
+    + "–—‘’‚“”„†‡•…‰‹›€™←↑→↓↔−≈≠≤≥∞─│┌┐└┘├┤►◄▲▼●○■□"
 )
 
 

@@ -80,7 +80,7 @@ def test_a_second_lab_is_refused_and_touches_nothing_of_the_first_which_keeps_wo
     first = run_lab()
     first.wait_for_url()
     assert first.sandbox_url
-    sandbox_client(first.sandbox_url).create_user_pool(PoolName="first's")
+    sandbox_client(first.sandbox_url).create_user_pool(PoolName="first-lab")
     state, log = state_file(lab_env), log_file(lab_env)
     wait_for_file(state)
     state_before, log_before = state.read_bytes(), log.read_bytes()
@@ -97,7 +97,7 @@ def test_a_second_lab_is_refused_and_touches_nothing_of_the_first_which_keeps_wo
     assert not list(state.parent.glob("*.bak")), "--fresh must not move a live state aside"
     assert log.read_bytes().startswith(log_before), "the live log is not truncated"
     assert first.api("/api/status")[0] == 200 and first.proc.poll() is None
-    assert pool_names(first.sandbox_url) == ["first's"]
+    assert pool_names(first.sandbox_url) == ["first-lab"]
 
     # a lab on a state of its own runs beside the first, with a log of its own
     other_state = Path(lab_env["XDG_DATA_HOME"]).parent / "other" / "pools.json"
@@ -105,7 +105,7 @@ def test_a_second_lab_is_refused_and_touches_nothing_of_the_first_which_keeps_wo
     beside.wait_for_url()
     assert beside.sandbox_url and beside.sandbox_url != first.sandbox_url
     sandbox_client(beside.sandbox_url).create_user_pool(PoolName="beside")
-    assert pool_names(beside.sandbox_url) == ["beside"] and pool_names(first.sandbox_url) == ["first's"]
+    assert pool_names(beside.sandbox_url) == ["beside"] and pool_names(first.sandbox_url) == ["first-lab"]
     assert (other_state.parent / "pools.lab.log").exists()
     wait_for_file(other_state)
     assert beside.stop() == 0 and first.stop() == 0

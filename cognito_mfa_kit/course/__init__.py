@@ -12,7 +12,8 @@
   :func:`task` build the exercise widgets of :mod:`cognito_mfa_kit.ui` (imported only then).
 - :mod:`.checks` — the live checks behind the tasks (:func:`check_pool`, :func:`check_mfa_status`,
   :func:`check_next_sign_in`, :func:`check_admin_token`).
-- :mod:`.hosted` — notebook 09's hosted-UI helpers (:func:`~.hosted.browse`, :func:`~.hosted.sign_in`, …).
+- :mod:`.plans` — notebook 10's plan-by-feature table, built live (:func:`plan_matrix`).
+- :mod:`.hosted` — notebook 09's hosted-UI helpers (``course.hosted.browse``, ``course.hosted.sign_in``, …).
 - :mod:`.kernel` — :func:`headless` (nobody at the keyboard: ``COGNITO_MFA_KIT_HEADLESS=1``, set by the course's
   test and benchmark), :data:`KIT_COMMAND` for ``!`` cells, and the "run the cells above" hint of a ``NameError``.
 
@@ -21,6 +22,7 @@ Plain Python: nothing here imports ipywidgets at module level; IPython is used o
 
 from __future__ import annotations
 
+from . import hosted
 from .checks import CheckResult, check_admin_token, check_mfa_status, check_next_sign_in, check_pool
 from .display import Markdown, call_html, calls, follow, unfollow
 from .exercises import quiz, task
@@ -43,6 +45,7 @@ from .lessons import (
     skewed,
     wrap_up,
 )
+from .plans import plan_matrix
 from .playground import (
     PLAYGROUND_COLUMNS,
     PLAYGROUND_DEFAULT_FLOWS,
@@ -59,8 +62,9 @@ __all__ = [
     "PLAYGROUND_USERS", "QUIZZES", "CheckResult", "Expected", "Markdown", "Playground", "call_html", "calls",
     "challenge_line", "check_admin_token", "check_mfa_status", "check_next_sign_in", "check_pool", "claims",
     "demo_authenticator", "demo_pool", "enrolled_user", "expect", "federated_provider", "follow", "fresh_user",
-    "headless", "install_name_error_hint",
-    "live_answer", "masked_key_uri", "next_code", "outcome", "playground", "pool_table", "quiz", "sessions", "skewed",
+    "headless", "hosted", "install_name_error_hint",
+    "live_answer", "masked_key_uri", "next_code", "outcome", "plan_matrix", "playground", "pool_table", "quiz",
+    "sessions", "skewed",
     "task", "wrap_up",
     "unfollow",
 ]

@@ -77,6 +77,9 @@ def sessions(**named: Any) -> Markdown:
     return Markdown("\n".join(rows) + "\n\n" + verdict)
 
 
+_SHORT = {"SOFTWARE_TOKEN_MFA": "TOTP", "SMS_MFA": "SMS", "EMAIL_OTP": "email"}
+
+
 def outcome(result: Any) -> str:
     """What a sign-in step ended in, in a few words: ``tokens``, or the challenge (with its factor list)."""
     from ..flows import Challenge, Tokens, choices
@@ -86,7 +89,7 @@ def outcome(result: Any) -> str:
     if isinstance(result, Challenge):
         listed = choices(result)
         if result.name in ("SELECT_MFA_TYPE", "MFA_SETUP") and listed:
-            short = "+".join("TOTP" if f == "SOFTWARE_TOKEN_MFA" else "SMS" if f == "SMS_MFA" else f for f in listed)
+            short = "+".join(_SHORT.get(f, f) for f in listed)
             return f"{result.name} ({short})"
         return result.name
     return type(result).__name__

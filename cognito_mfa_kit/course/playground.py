@@ -1,4 +1,5 @@
-"""Notebook 07's table, computed live: pool MFA × factors × user MFA state × auth flow → what sign-in does.
+"""Notebook 07's table, computed live: pool MFA × factors (TOTP, SMS, email) × feature plan × user MFA state ×
+auth flow → what sign-in does.
 
 :func:`playground` signs every user state in with every flow, for every pool configuration, against the target
 (the sandbox by default) and returns a :class:`Playground` that renders as a table; :func:`live_answer` computes one
@@ -7,10 +8,11 @@ cell (a quiz's answer, checked live).
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -24,28 +26,59 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PLAYGROUND_COLUMNS", "PLAYGROUND_DEFAULT_FLOWS", "PLAYGROUND_FLOWS", "PLAYGROUND_USERS", "Playground",
-    "live_answer", "playground",
+    "PoolSetting", "UserState", "live_answer", "playground",
 ]
 
-#: Pool configurations (columns): label → (MfaConfiguration, TOTP on the pool, SMS on the pool).
-PLAYGROUND_COLUMNS: dict[str, tuple[str, bool, bool]] = {
-    "OFF": ("OFF", True, False),
-    "OPTIONAL · TOTP": ("OPTIONAL", True, False),
-    "OPTIONAL · TOTP+SMS": ("OPTIONAL", True, True),
-    "ON · TOTP": ("ON", True, False),
-    "ON · TOTP+SMS": ("ON", True, True),
-    "ON · SMS only": ("ON", False, True),
+class PoolSetting(NamedTuple):
+    """A playground column: the pool's MFA mode, its factors and its feature plan."""
+
+    mfa: str  # MfaConfiguration
+    totp: bool
+    sms: bool
+    email: bool = False  # email MFA (EmailMfaConfiguration): Essentials or Plus
+    tier: str = "ESSENTIALS"  # UserPoolTier
+
+
+class UserState(NamedTuple):
+    """A playground row: what the user has set up."""
+
+    verified: bool  # a verified TOTP token
+    totp_on: bool
+    totp_pref: bool
+    sms_on: bool
+    sms_pref: bool
+    phone: bool
+    email_on: bool = False  # EmailMfaSettings.Enabled
+    email_pref: bool = False
+    address: bool = False  # an email address (needed for email MFA)
+
+
+#: Pool configurations (columns): label → PoolSetting (MfaConfiguration, TOTP, SMS, email, plan).
+PLAYGROUND_COLUMNS: dict[str, PoolSetting] = {
+    "OFF": PoolSetting("OFF", True, False),
+    "OPTIONAL · TOTP": PoolSetting("OPTIONAL", True, False),
+    "OPTIONAL · TOTP+SMS": PoolSetting("OPTIONAL", True, True),
+    "ON · TOTP": PoolSetting("ON", True, False),
+    "ON · TOTP+SMS": PoolSetting("ON", True, True),
+    "ON · SMS only": PoolSetting("ON", False, True),
+    "OPTIONAL · TOTP+email": PoolSetting("OPTIONAL", True, False, email=True),
+    "ON · TOTP+email": PoolSetting("ON", True, False, email=True),
+    "Lite · OPTIONAL · TOTP": PoolSetting("OPTIONAL", True, False, tier="LITE"),
+    "Lite · OPTIONAL · TOTP+email": PoolSetting("OPTIONAL", True, False, email=True, tier="LITE"),
 }
-#: User MFA states (rows): label → (TOTP verified, TOTP enabled, TOTP preferred, SMS enabled, SMS preferred, phone).
-PLAYGROUND_USERS: dict[str, tuple[bool, bool, bool, bool, bool, bool]] = {
-    "no MFA, no phone": (False, False, False, False, False, False),
-    "no MFA, phone number": (False, False, False, False, False, True),
-    "TOTP verified, not enabled": (True, False, False, False, False, False),
-    "TOTP enabled + preferred": (True, True, True, False, False, False),
-    "TOTP enabled, not preferred": (True, True, False, False, False, False),
-    "SMS enabled + preferred": (False, False, False, True, True, True),
-    "TOTP + SMS, none preferred": (True, True, False, True, False, True),
-    "TOTP + SMS, TOTP preferred": (True, True, True, True, False, True),
+#: User MFA states (rows): label → UserState.
+PLAYGROUND_USERS: dict[str, UserState] = {
+    "no MFA, no phone": UserState(False, False, False, False, False, False),
+    "no MFA, phone number": UserState(False, False, False, False, False, True),
+    "no MFA, email address": UserState(False, False, False, False, False, False, address=True),
+    "TOTP verified, not enabled": UserState(True, False, False, False, False, False),
+    "TOTP enabled + preferred": UserState(True, True, True, False, False, False),
+    "TOTP enabled, not preferred": UserState(True, True, False, False, False, False),
+    "SMS enabled + preferred": UserState(False, False, False, True, True, True),
+    "TOTP + SMS, none preferred": UserState(True, True, False, True, False, True),
+    "TOTP + SMS, TOTP preferred": UserState(True, True, True, True, False, True),
+    "email enabled + preferred": UserState(False, False, False, False, False, False, True, True, True),
+    "TOTP + email, none preferred": UserState(True, True, False, False, False, False, True, False, True),
 }
 #: Auth flows tried for every cell: label → (api, method) of ``flows.sign_in``.
 PLAYGROUND_FLOWS: dict[str, tuple[Api, Method]] = {
@@ -85,7 +118,8 @@ class Playground:
 
     def _repr_html_(self) -> str:
         e = html.escape
-        colour = {"tokens": "#e6f4ea", "SOFTWARE_TOKEN_MFA": "#e8f0fe", "SMS_MFA": "#fef7e0"}
+        colour = {"tokens": "#e6f4ea", "SOFTWARE_TOKEN_MFA": "#e8f0fe", "SMS_MFA": "#fef7e0", "EMAIL_OTP": "#e0f7fa",
+                  "FeatureUnavailableInTierException": "#eeeeee"}
         head = "".join(f"<th>{e(c)}</th>" for c in self.columns)
         body = []
         for u in self.users:
@@ -110,26 +144,44 @@ class Playground:
         return "\n".join(lines)
 
 
-def _prepare_user(lab: Lab, pool: TeachingPool, label: str, state: tuple[bool, ...], index: int) -> TrainingUser:
+def _prepare_user(lab: Lab, pool: TeachingPool, label: str, state: UserState, index: int) -> TrainingUser:
     from ..flows import Tokens, associate, authenticator, set_preference, sign_in, verify
 
-    verified, totp_on, totp_pref, sms_on, sms_pref, phone = state
-    user = fresh_user(lab, pool, f"play{index}", phone="+15555550100" if phone else None)
-    if not (verified or sms_on):
+    user = fresh_user(lab, pool, f"play{index}", phone="+15555550100" if state.phone else None,
+                      email=f"play{index}@example.com" if state.address else None)
+    if not (state.verified or state.sms_on or state.email_on):
         return user
     tokens = sign_in(lab, pool, user.username, user.password)  # pool OPTIONAL and no MFA yet: tokens
     if not isinstance(tokens, Tokens):
         raise RuntimeError(f"playground: a new user's sign-in asked for {outcome(tokens)} in an OPTIONAL pool.")
-    if verified:
+    if state.verified:
         secret = associate(lab, access_token=tokens.access_token)
         verify(lab, authenticator(lab, secret).code(), access_token=tokens.access_token, device_name=label[:20])
-    if totp_on or sms_on:
+    if state.totp_on or state.sms_on or state.email_on:
         set_preference(
             lab, tokens.access_token,
-            totp_enabled=totp_on if verified else None, totp_preferred=totp_pref,
-            sms_enabled=sms_on if sms_on else None, sms_preferred=sms_pref,
+            totp_enabled=True if state.verified and state.totp_on else None, totp_preferred=state.totp_pref,
+            sms_enabled=True if state.sms_on else None, sms_preferred=state.sms_pref,
+            email_enabled=True if state.email_on else None, email_preferred=state.email_pref,
         )
     return user
+
+
+def _set_column(lab: Lab, pool: TeachingPool, setting: PoolSetting) -> tuple[TeachingPool, str | None]:
+    """Put the pool in the column's plan and MFA configuration; the error code when Cognito refuses it."""
+    from ..flows.pool import _pool_settings
+
+    if setting.tier != pool.tier:
+        # A plain configuration first, which every plan accepts, so that the plan change is not refused for email.
+        lab.client.set_user_pool_mfa_config(**_mfa_config(pool, "OPTIONAL", True, False, lab))
+        lab.client.update_user_pool(**_pool_settings(pool, tier=setting.tier))
+        pool = dataclasses.replace(pool, tier=setting.tier)
+    try:
+        lab.client.set_user_pool_mfa_config(**_mfa_config(pool, setting.mfa, setting.totp, setting.sms, lab,
+                                                          email=setting.email))
+    except ClientError as exc:
+        return pool, exc.response.get("Error", {}).get("Code", "error")
+    return pool, None
 
 
 def playground(
@@ -142,9 +194,11 @@ def playground(
 ) -> Playground:
     """Sign in live for every pool configuration × user MFA state × auth flow and tabulate what happens.
 
-    One teaching pool (``name``): the users are set up once with the pool OPTIONAL and both factors on, then for
-    each column the pool's MFA configuration is set (SetUserPoolMfaConfig) and every user signs in with every
-    flow. Sandbox only by default: on AWS, SMS needs an SNS role and each sign-in counts against your quotas.
+    One teaching pool (``name``): the users are set up once with the pool OPTIONAL and every factor on (TOTP, SMS,
+    email), then for each column the pool's plan (UpdateUserPool) and MFA configuration are set
+    (SetUserPoolMfaConfig) and every user signs in with every flow. A configuration the plan refuses (email MFA on
+    Lite) fills its column with Cognito's error. Sandbox only by default: on AWS, SMS needs an SNS role, email an
+    SES identity, and each sign-in counts against your quotas.
     """
     from ..flows import create_teaching_pool, sign_in
 
@@ -156,16 +210,18 @@ def playground(
         unknown = [w for w in wanted if w not in known]
         if unknown:
             raise ValueError(f"{what}: {', '.join(unknown)} unknown; choose from {', '.join(known)}.")
-    pool = create_teaching_pool(lab, name, mfa="OPTIONAL", totp=True, sms=True)
+    pool = create_teaching_pool(lab, name, mfa="OPTIONAL", totp=True, sms=True, email=True)
     prepared = {u: _prepare_user(lab, pool, u, PLAYGROUND_USERS[u], i) for i, u in enumerate(users)}
     table = Playground(columns=columns, users=users, flows=flows, pool_id=pool.pool_id)
     for column in columns:
-        mfa, totp, sms = PLAYGROUND_COLUMNS[column]
-        lab.client.set_user_pool_mfa_config(**_mfa_config(pool, mfa, totp, sms, lab))
+        pool, refused = _set_column(lab, pool, PLAYGROUND_COLUMNS[column])
         for u in users:
             user = prepared[u]
             by_flow = {}
             for f in flows:
+                if refused:
+                    by_flow[f] = refused  # the configuration itself was refused: no sign-in to try
+                    continue
                 api, method = PLAYGROUND_FLOWS[f]
                 try:
                     by_flow[f] = outcome(sign_in(lab, pool, user.username, user.password, api=api, method=method))
@@ -173,13 +229,15 @@ def playground(
                     by_flow[f] = exc.response.get("Error", {}).get("Code", "error")
                 table.sign_ins += 1
             table.cells[(u, column)] = by_flow
+    _set_column(lab, pool, PoolSetting("OPTIONAL", True, True, email=True))  # back to the plan it was made with
     return table
 
 
-def _mfa_config(pool: TeachingPool, mfa: str, totp: bool, sms: bool, lab: Lab) -> dict[str, Any]:
+def _mfa_config(pool: TeachingPool, mfa: str, totp: bool, sms: bool, lab: Lab, *, email: bool = False
+                ) -> dict[str, Any]:
     from ..flows.pool import _mfa_request
 
-    return _mfa_request(lab, pool.pool_id, mfa, totp, sms, None, None)
+    return _mfa_request(lab, pool.pool_id, mfa, totp, sms, None, None, email)
 
 
 def live_answer(lab: Lab, column: str, user: str, flow: str = "ADMIN_USER_PASSWORD_AUTH") -> str:

@@ -136,4 +136,32 @@ QUIZZES: dict[str, tuple[str, tuple[str, ...], str, str]] = {
         "The URL carried only SHA-256 of the verifier; /oauth2/token checks the verifier against it (and a code is "
         "single use, five minutes).",
     ),
+    "10-session": (
+        "Bob chose PASSWORD in SELECT_CHALLENGE and Cognito now asks SOFTWARE_TOKEN_MFA. Which session answers it?",
+        ("The SELECT_CHALLENGE session, again", "The new session that came with SOFTWARE_TOKEN_MFA",
+         "No session: the access token"),
+        "The new session that came with SOFTWARE_TOKEN_MFA",
+        "Every step answers with a new session; the SELECT_CHALLENGE one was spent by the password "
+        "(\"session can only be used once\").",
+    ),
+    "10-first-factor": (
+        "Can a user start a USER_AUTH sign-in with their TOTP code (no password)?",
+        ("Yes, with PREFERRED_CHALLENGE=SOFTWARE_TOKEN_MFA", "No: TOTP is never a first factor, it follows one",
+         "Only on the Plus plan"),
+        "No: TOTP is never a first factor, it follows one",
+        "\"SOFTWARE_TOKEN is not currently supported as a first auth factor\" (SignInPolicyType).",
+    ),
+    "10-plan": (
+        "A pool on the Lite plan: which of these can it have?",
+        ("Email MFA", "TOTP MFA", "Choice-based sign-in (ALLOW_USER_AUTH)", "Passkeys"),
+        "TOTP MFA",
+        "TOTP and SMS MFA work on every plan; email MFA, USER_AUTH and passkeys need Essentials or Plus.",
+    ),
+    "10-passkey-mfa": (
+        "Carol has TOTP and a passkey, and turned passkey MFA on. She signs in with her password: what comes next?",
+        ("Tokens: the passkey counts as MFA", "SOFTWARE_TOKEN_MFA: passkey MFA applies only when the passkey is "
+         "the first factor", "WEB_AUTHN"),
+        "SOFTWARE_TOKEN_MFA: passkey MFA applies only when the passkey is the first factor",
+        "WebAuthnMfaSettings: \"passkey MFA applies only when passkey is the first authentication factor\".",
+    ),
 }

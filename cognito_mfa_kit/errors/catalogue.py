@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import beyond_totp as _beyond_totp
+
 __all__ = ["API_PAGE", "CATALOGUE", "GENERIC", "Rule", "SKEW"]
 
 _DEV = "https://docs.aws.amazon.com/cognito/latest/developerguide/"
@@ -83,8 +85,9 @@ _THROTTLE_CODES = (
     "SlowDown", "ProvisionedThroughputExceededException",
 )
 
-# Order matters: within a code, specific message patterns come before the code's generic row.
-CATALOGUE: tuple[Rule, ...] = (
+# Order matters: within a code, specific message patterns come before the code's generic row. The rows of
+# ``beyond_totp`` (plans, email MFA, USER_AUTH, passkeys: each patterned or of a code of its own) come first.
+CATALOGUE: tuple[Rule, ...] = tuple(_r(*row) for row in _beyond_totp.ROWS) + (
     # ---------------------------------------------------------------- TOTP codes
     _r("totp-verify-mismatch", "EnableSoftwareTokenMFAException", None,
        "Wrong code while registering the authenticator",
@@ -330,8 +333,9 @@ CATALOGUE: tuple[Rule, ...] = (
        "Feature needs a higher pricing tier",
        "Cognito refused a feature the user pool's feature plan does not include.",
        "Pools are Lite, Essentials (default) or Plus. TOTP and SMS MFA work in every tier; email "
-       "MFA, choice-based sign-in and passkeys need Essentials or higher; threat protection Plus.",
-       "Leave the feature off, or change the pool's UserPoolTier.", _TIER_DOC),
+       "MFA, choice-based sign-in, passkeys and managed login need Essentials or higher; threat protection Plus. "
+       + _beyond_totp.COSTS,
+       "Leave the feature off, or change the pool's UserPoolTier (flows.set_plan).", _TIER_DOC),
     # ---------------------------------------------------------------- not found / state
     _r("duplicate-provider", "DuplicateProviderException", None,
        "Identity provider already there",

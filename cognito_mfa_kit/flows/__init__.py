@@ -5,14 +5,18 @@ records every call). Bad input raises ``ValueError`` naming the field before any
 botocore ``ClientError`` with Cognito's error code (``cognito_mfa_kit.errors.explain`` says what to do). Results
 are small dataclasses whose ``repr`` masks secrets.
 
-Pool (``pool``): ``create_teaching_pool``, ``configure_pool_mfa``, ``update_client``, ``find_kit_pools``,
-``delete_teaching_pool``; clean-up (``cleanup``): ``delete_run``.
+Pool (``pool``): ``create_teaching_pool``, ``configure_pool_mfa``, ``update_client``, ``set_plan``,
+``find_kit_pools``, ``delete_teaching_pool``; clean-up (``cleanup``): ``delete_run``.
 Users (``users``): ``create_user``, ``recreate_user``, ``user_exists``, ``delete_user``, ``mfa_status``,
 ``my_mfa_status``, ``generate_password``.
 Sign-in (``signin``): ``sign_in``, ``refresh``, ``sign_out`` → ``Tokens | Challenge``.
 Enrolment (``enrol``): ``associate``, ``verify``, ``authenticator``.
 Preference (``preference``): ``set_preference``, ``admin_set_preference``.
 Challenges (``challenges``): ``respond``, ``complete_mfa_setup``, ``choices``.
+Choice-based sign-in (``choice``): ``sign_in_with_choice``, ``choose``, ``auth_factors``.
+Sent codes (``outbox``): ``sent_code``, ``sent_messages`` (the sandbox's SMS and email outbox).
+Passkeys (``passkeys``): ``configure_passkeys``, ``register_passkey``, ``list_passkeys``, ``delete_passkey``,
+``answer_passkey`` (with a ``VirtualPasskey``, from ``cognito_mfa_kit.passkey``, standing in for the browser).
 Devices (``devices``): ``confirm_device``, ``remember_device``, ``list_devices``, ``forget_device``,
 ``answer_device_challenge``. Recovery (``recovery``): ``reset_lost_device``.
 Hosted UI (``hosted_ui``): ``hosted_ui`` (domain + OAuth app client + sign-in URL with PKCE), ``wait_for_code``,
@@ -37,8 +41,10 @@ The seed flow:
 
 from __future__ import annotations
 
+from ..passkey import VirtualPasskey
 from .auth import Challenge, SignInResult, Tokens
 from .challenges import MfaSetupOutcome, choices, complete_mfa_setup, respond
+from .choice import AuthFactors, auth_factors, choose, sign_in_with_choice
 from .cleanup import delete_run
 from .devices import (
     DeviceInfo,
@@ -62,6 +68,8 @@ from .hosted_ui import (
     user_info,
     wait_for_code,
 )
+from .outbox import sent_code, sent_messages
+from .passkeys import PasskeyInfo, answer_passkey, configure_passkeys, delete_passkey, list_passkeys, register_passkey
 from .pool import (
     DEFAULT_AUTH_FLOWS,
     KitPool,
@@ -70,6 +78,7 @@ from .pool import (
     create_teaching_pool,
     delete_teaching_pool,
     find_kit_pools,
+    set_plan,
     update_client,
 )
 from .preference import admin_set_preference, set_preference
@@ -91,6 +100,9 @@ __all__ = [
     "DEFAULT_AUTH_FLOWS", "Association", "Challenge", "DeviceInfo", "HostedSignIn", "HostedTokens", "HostedUi",
     "KitPool", "MfaSetupOutcome", "MfaStatus", "add_demo_idp", "exchange_code", "hosted_ui", "logout_url",
     "poll_code", "user_info", "wait_for_code",
+    "PasskeyInfo", "VirtualPasskey", "answer_passkey", "configure_passkeys", "delete_passkey", "list_passkeys",
+    "register_passkey", "AuthFactors", "auth_factors", "choose", "sent_code", "sent_messages", "set_plan",
+    "sign_in_with_choice",
     "RememberedDevice", "SignInResult", "TeachingPool", "Tokens", "TrainingUser", "Verification",
     "admin_set_preference", "answer_device_challenge", "associate", "authenticator", "choices",
     "complete_mfa_setup", "configure_pool_mfa", "confirm_device", "create_teaching_pool", "create_user",

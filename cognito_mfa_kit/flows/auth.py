@@ -50,6 +50,8 @@ class Challenge(MaskedRepr):
     api: Api = "admin"
     device: RememberedDevice | None = None  # the device signing in, if any (sent as DEVICE_KEY)
     pool_id: str | None = None  # the pool it came from (its clock times the session)
+    #: SELECT_CHALLENGE (choice-based sign-in): the first factors the user may choose (AvailableChallenges)
+    available: tuple[str, ...] = ()
 
     def expires_at(self, session_minutes: int | TeachingPool = 3) -> float:
         """When the session expires: ``issued_at`` + the app client's AuthSessionValidity (minutes)."""
@@ -136,4 +138,5 @@ def to_result(
         api=api,
         device=device,
         pool_id=pool_id_of(pool) if pool is not None else None,
+        available=tuple(response.get("AvailableChallenges") or ()),
     )

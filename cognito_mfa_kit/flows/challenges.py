@@ -1,6 +1,6 @@
 """Answer whatever challenge comes next, with the API the sign-in used (``challenge.api``).
 
->>> respond(lab, pool, challenge, code="123456")          # SOFTWARE_TOKEN_MFA or SMS_MFA
+>>> respond(lab, pool, challenge, code="123456")          # SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SMS_OTP
 >>> respond(lab, pool, challenge, answer="SMS_MFA")       # SELECT_MFA_TYPE (one of challenge.choices)
 >>> respond(lab, pool, challenge, new_password="...")     # NEW_PASSWORD_REQUIRED
 >>> outcome = complete_mfa_setup(lab, pool, challenge)    # MFA_SETUP: associate → verify → respond
@@ -18,15 +18,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .auth import Challenge, SignInResult, Tokens, respond_call, to_result, with_secret_hash
+from .choice import choose
 from .devices import answer_device_challenge
 from .enrol import Association, Verification, associate, authenticator, verify
 from .pool import TeachingPool
-from .validation import check_code, check_password
+from .validation import check_code, check_email, check_password
 
 if TYPE_CHECKING:
     from ..connect import Lab
 
 CodeSource = Callable[[Association], str]
+#: The challenges answered with a code, and the ChallengeResponses key of each (RespondToAuthChallenge docs)
+CODE_KEYS = {"SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE", "SMS_MFA": "SMS_MFA_CODE", "EMAIL_OTP": "EMAIL_OTP_CODE",
+             "SMS_OTP": "SMS_OTP_CODE"}
 
 
 def choices(challenge: Challenge) -> list[str]:
@@ -40,24 +44,32 @@ def choices(challenge: Challenge) -> list[str]:
 
 
 def _answer(
-    challenge: Challenge, code: str | None, answer: str | None, new_password: str | None, session: str | None
+    challenge: Challenge, code: str | None, answer: str | None, new_password: str | None, session: str | None,
+    password: str | None = None, email: str | None = None,
 ) -> dict[str, str]:
     """The ChallengeResponses for ``challenge`` (checked before any call)."""
     name = challenge.name
-    if name in ("SOFTWARE_TOKEN_MFA", "SMS_MFA"):
+    if name in CODE_KEYS:
         if code is None:
-            raise ValueError(f"code: {name} is answered with a 6-digit code; pass code='123456'.")
-        key = "SOFTWARE_TOKEN_MFA_CODE" if name == "SOFTWARE_TOKEN_MFA" else "SMS_MFA_CODE"
-        return {key: check_code(code)}
+            hint = "" if name == "SOFTWARE_TOKEN_MFA" else " (the sandbox keeps it: flows.sent_code(lab, pool, user))"
+            raise ValueError(f"code: {name} is answered with a 6-digit code{hint}; pass code='123456'.")
+        return {CODE_KEYS[name]: check_code(code)}
     if name == "SELECT_MFA_TYPE":
         options = choices(challenge)
         if answer not in options:
             raise ValueError(f"answer: {answer!r} is not offered; choose one of {', '.join(options)}.")
         return {"ANSWER": answer}
+    if name == "PASSWORD":  # USER_AUTH's password challenge (choice-based sign-in)
+        if password is None:
+            raise ValueError("password: the PASSWORD challenge is answered with the user's password.")
+        return {"PASSWORD": check_password(password)}
     if name == "NEW_PASSWORD_REQUIRED":
         if new_password is None:
             raise ValueError("new_password: NEW_PASSWORD_REQUIRED is answered with the user's new password.")
         return {"NEW_PASSWORD": check_password(new_password, "new_password")}
+    if name == "MFA_SETUP" and email is not None:
+        # Email MFA set-up (Amplify's): the address, then an EMAIL_OTP challenge with the first code.
+        return {"EMAIL": check_email(email)}
     if name == "MFA_SETUP":
         if not session or session == challenge.session:
             raise ValueError(
@@ -78,20 +90,32 @@ def respond(
     answer: str | None = None,
     new_password: str | None = None,
     session: str | None = None,
+    password: str | None = None,
+    email: str | None = None,
 ) -> SignInResult:
-    """(Admin)RespondToAuthChallenge for SOFTWARE_TOKEN_MFA, SMS_MFA (``code``), SELECT_MFA_TYPE (``answer``),
-    NEW_PASSWORD_REQUIRED (``new_password``) or MFA_SETUP (``session`` from VerifySoftwareToken).
+    """(Admin)RespondToAuthChallenge for SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SMS_OTP (``code``),
+    SELECT_MFA_TYPE (``answer``),
+    NEW_PASSWORD_REQUIRED (``new_password``), MFA_SETUP (``session`` from VerifySoftwareToken; or ``email``: set up
+    email MFA with that address, an EMAIL_OTP challenge follows), and USER_AUTH's
+    SELECT_CHALLENGE (``answer`` + ``password``, as :func:`~cognito_mfa_kit.flows.choice.choose`) and PASSWORD
+    (``password``).
 
     USERNAME, SECRET_HASH (client with a secret) and DEVICE_KEY (signing in on a device) are added. A
     DEVICE_SRP_AUTH that follows is answered when the challenge carries the device.
     """
     if challenge.name == "DEVICE_SRP_AUTH":
         return answer_device_challenge(lab, pool, challenge)
-    responses = {"USERNAME": challenge.username, **_answer(challenge, code, answer, new_password, session)}
+    if challenge.name == "SELECT_CHALLENGE":
+        if answer is None:
+            raise ValueError(f"answer: SELECT_CHALLENGE needs one of {', '.join(challenge.available)}.")
+        return choose(lab, pool, challenge, answer, password=password)
+    responses = {"USERNAME": challenge.username,
+                 **_answer(challenge, code, answer, new_password, session, password, email)}
     if challenge.device is not None:
         responses["DEVICE_KEY"] = challenge.device.device_key
     responses = with_secret_hash(pool, challenge.username, responses)
-    sent_session = session if challenge.name == "MFA_SETUP" else (session or challenge.session)
+    setup_by_email = challenge.name == "MFA_SETUP" and email is not None
+    sent_session = session if challenge.name == "MFA_SETUP" and not setup_by_email else (session or challenge.session)
     response = respond_call(lab, pool, challenge.name, sent_session, responses, challenge.api)
     result = to_result(lab, response, username=challenge.username, api=challenge.api, device=challenge.device,
                        pool=pool)

@@ -244,16 +244,14 @@ def hosted_ui(lab: Lab, pool: TeachingPool, scopes: Any = DEFAULT_SCOPES, *, ide
 
 
 def add_demo_idp(lab: Lab, pool: TeachingPool) -> str:
-    """Federate the pool with the sandbox's DemoIdP (CreateIdentityProvider, OIDC; found when it is there already);
-    returns its name. Sandbox only: on AWS add a real IdP in the console or with CreateIdentityProvider."""
+    """Federate the pool with the sandbox's DemoIdP (CreateIdentityProvider, OIDC; found when it is there already:
+    ListIdentityProviders, a call that succeeds either way); returns its name. Sandbox only: on AWS add a real IdP in
+    the console or with CreateIdentityProvider."""
     if not lab.is_sandbox:
         raise ValueError("DemoIdP lives in the sandbox; on AWS federate with a real identity provider.")
-    try:
-        lab.client.describe_identity_provider(UserPoolId=pool.pool_id, ProviderName=DEMO_IDP)
+    listed = lab.client.list_identity_providers(UserPoolId=pool.pool_id, MaxResults=60).get("Providers", [])
+    if any(p.get("ProviderName") == DEMO_IDP for p in listed):
         return DEMO_IDP
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-            raise
     lab.client.create_identity_provider(
         UserPoolId=pool.pool_id, ProviderName=DEMO_IDP, ProviderType="OIDC",
         ProviderDetails={"oidc_issuer": f"{lab.target.endpoint_url}/_sandbox/idp",

@@ -16,6 +16,11 @@ _USERNAME = re.compile(r"[^\s]{1,128}")
 _PHONE = re.compile(r"\+[1-9][0-9]{1,14}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MFA_MODES = ("OFF", "ON", "OPTIONAL")
+#: ``UserPoolTierType``: the feature plans
+TIERS = ("LITE", "ESSENTIALS", "PLUS")
+#: ``AuthFactorType`` values a SignInPolicy may list ("SOFTWARE_TOKEN is not currently supported as a first auth
+#: factor")
+FIRST_FACTORS = ("PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN")
 SESSION_MINUTES = range(3, 16)
 
 
@@ -77,6 +82,28 @@ def check_mfa(mfa: str) -> str:
     if value not in MFA_MODES:
         raise ValueError(f"mfa: {mfa!r} is not a pool MFA mode; use 'OFF', 'ON' (required) or 'OPTIONAL'.")
     return value
+
+
+def check_tier(tier: object) -> str:
+    """A feature plan: LITE, ESSENTIALS (new pools' default) or PLUS."""
+    if not isinstance(tier, str) or tier.upper() not in TIERS:
+        raise ValueError(f"tier: {tier!r} is not a feature plan; use one of {', '.join(TIERS)} (ESSENTIALS is "
+                         "the default; email MFA and choice-based sign-in need ESSENTIALS or PLUS).")
+    return tier.upper()
+
+
+def check_first_factors(factors: object) -> tuple[str, ...]:
+    """A SignInPolicy's AllowedFirstAuthFactors: one or more of PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN."""
+    if isinstance(factors, str) or not factors:
+        raise ValueError("first_factors: give a list such as ['PASSWORD', 'EMAIL_OTP'].")
+    found = tuple(dict.fromkeys(str(f) for f in factors))  # type: ignore[union-attr]
+    if "SOFTWARE_TOKEN" in found:
+        raise ValueError("first_factors: SOFTWARE_TOKEN (TOTP) is never a first factor in Cognito; it comes after "
+                         "the password, as MFA.")
+    unknown = [f for f in found if f not in FIRST_FACTORS]
+    if unknown:
+        raise ValueError(f"first_factors: {', '.join(unknown)} not known; choose from {', '.join(FIRST_FACTORS)}.")
+    return found
 
 
 def check_session_minutes(minutes: int) -> int:

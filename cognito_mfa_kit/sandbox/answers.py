@@ -69,6 +69,7 @@ class ChallengeAnswers:
             "PASSWORD_VERIFIER": self._answer_password_verifier,
             "DEVICE_SRP_AUTH": self._answer_device_srp,
             "DEVICE_PASSWORD_VERIFIER": self._answer_device_verifier,
+            **self._choice_handlers(),  # USER_AUTH's and EMAIL_OTP's: choice.py, email_mfa.py, passkeys.py
         }
         handler = handlers.get(challenge_name)
         if handler is None:
@@ -123,6 +124,8 @@ class ChallengeAnswers:
     def _answer_mfa_setup(self, session_id: str, client_id: str, responses: dict[str, str]) -> dict[str, Any]:
         """Rule: MFA_SETUP is answered with the session VerifySoftwareToken returned; any other gives no tokens
         ("Invalid session for the user." [UNVERIFIED: the reference is silent; the sandbox's choice])."""
+        if responses.get("EMAIL"):  # email MFA set-up (Amplify's): email_mfa.py
+            return self._setup_email_mfa(session_id, client_id, responses)
         session = self.sessions.take(session_id, "MFA_SETUP_VERIFIED", client_id=client_id)
         pool, client, user = self._session_user(session, responses)
         self.sessions.spend(session)

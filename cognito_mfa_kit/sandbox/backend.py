@@ -28,10 +28,13 @@ from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedE
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdpUserPool, CognitoIdpUserPoolClient
 from moto.core.base_backend import BackendDict
 
+from . import email_mfa, passkeys, plans
 from .answers import ChallengeAnswers
+from .choice import ChoiceSignIn, check_sign_in_policy
 from .clock import CLOCK, pool_time
 from .device_api import DeviceApi
 from .domains import DomainRules
+from .email_mfa import EmailOtpAnswers
 from .enrolment import TotpEnrolment
 from .exceptions import UnauthorizedException, UnsupportedOperationException, UnsupportedTokenTypeException
 from .federation import FederationRules
@@ -39,6 +42,7 @@ from .history_api import AuthEventsApi
 from .hosted_signin import ManagedLoginSteps
 from .model import SandboxUser, SandboxUserPool, UserMfa, mfa, new_client_id, new_client_secret
 from .outbox import Outbox
+from .passkeys import PasskeyApi
 from .preference import MfaPreferenceRules
 from .sessions import AuthSession, SessionStore
 from .signin import SignInRules
@@ -56,9 +60,11 @@ LOCK = threading.RLock()
 CHECKED_TOKEN: contextvars.ContextVar[tuple[str, Any] | None] = contextvars.ContextVar("checked_token", default=None)
 
 
-class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRules, ChallengeAnswers, TotpEnrolment,
-                     MfaPreferenceRules, DeviceApi, AuthEventsApi, CognitoIdpBackend):
-    """moto's cognito-idp backend with Cognito's TOTP, session, challenge, SRP and device rules."""
+class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRules, ChallengeAnswers, ChoiceSignIn,
+                     EmailOtpAnswers, PasskeyApi, TotpEnrolment, MfaPreferenceRules, DeviceApi, AuthEventsApi,
+                     CognitoIdpBackend):
+    """moto's cognito-idp backend with Cognito's TOTP, session, challenge, SRP and device rules, managed login,
+    federation, choice-based sign-in, email MFA, passkeys and feature plans."""
 
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
@@ -80,9 +86,31 @@ class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRule
                 "required/optional"
             )
         _check_schema(extended_config.get("Schema"), "schema")
+        check_sign_in_policy(extended_config)
+        plans.check_pool(extended_config)  # the feature plan (plans.py)
         pool = SandboxUserPool(self.account_id, self.region_name, name, extended_config)
+        _plan_defaults(pool)
         self.user_pools[pool.id] = pool
         return pool
+
+    def update_user_pool(self, user_pool_id: str, extended_config: dict[str, Any]) -> None:
+        pool = self.describe_user_pool(user_pool_id)
+        config = dict(extended_config or {})
+        # [UNVERIFIED] UpdateUserPool resets what it is not given, but a pool keeps its plan unless told otherwise.
+        config.setdefault("UserPoolTier", plans.tier_of(pool.extended_config))
+        check_sign_in_policy(config)
+        plans.check_pool(config)
+        plans.check_downgrade(
+            plans.tier_of(config),
+            email_mfa=email_mfa.pool_has_email(pool),
+            passkeys=pool.web_authn_config is not None,
+            user_auth_clients=any("ALLOW_USER_AUTH" in (c.extended_config.get("ExplicitAuthFlows") or [])
+                                  for c in pool.clients.values()),
+            managed_login_v2=any(getattr(d, "managed_login_version", None) == 2
+                                 for d in self.user_pool_domains.values() if d.user_pool_id == pool.id),
+        )
+        super().update_user_pool(user_pool_id, config)
+        _plan_defaults(pool)
 
     def set_user_pool_mfa_config(
         self,
@@ -90,14 +118,35 @@ class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRule
         sms_config: dict[str, Any],
         token_config: dict[str, bool],
         mfa_config: str,
+        email_config: dict[str, Any] | None = None,
+        web_authn_config: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        pool = self.describe_user_pool(user_pool_id)
+        email_mfa.check_pool_config(pool, email_config)
+        passkeys.check_pool_config(pool, web_authn_config)
         # Rule: ON/OPTIONAL needs at least one factor enabled.
-        if mfa_config in ("ON", "OPTIONAL") and not (token_config or {}).get("Enabled") and not sms_config:
+        if mfa_config in ("ON", "OPTIONAL") and not (token_config or {}).get("Enabled") and not sms_config \
+                and email_config is None:
             raise InvalidParameterException(
                 "Invalid MFA configuration given, can't disable all MFAs with a required or optional "
                 "configuration."
             )
-        return super().set_user_pool_mfa_config(user_pool_id, sms_config, token_config, mfa_config)
+        super().set_user_pool_mfa_config(user_pool_id, sms_config, token_config, mfa_config)
+        # [UNVERIFIED] as for SMS, an EmailMfaConfiguration left out turns email MFA off; a WebAuthnConfiguration
+        # left out leaves the passkey settings as they were.
+        pool.email_mfa_config = dict(email_config) if email_config is not None else None
+        if web_authn_config is not None:
+            pool.web_authn_config = passkeys.normalised_config(web_authn_config)
+        return self.get_user_pool_mfa_config(user_pool_id)
+
+    def get_user_pool_mfa_config(self, user_pool_id: str) -> dict[str, Any]:
+        result = super().get_user_pool_mfa_config(user_pool_id)
+        pool = self.describe_user_pool(user_pool_id)
+        if pool.email_mfa_config is not None:
+            result["EmailMfaConfiguration"] = pool.email_mfa_config
+        if pool.web_authn_config is not None:
+            result["WebAuthnConfiguration"] = pool.web_authn_config
+        return result
 
     def describe_user_pool(self, user_pool_id: str) -> SandboxUserPool:
         return super().describe_user_pool(user_pool_id)  # type: ignore[return-value]
@@ -139,6 +188,7 @@ class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRule
     def create_user_pool_client(
         self, user_pool_id: str, generate_secret: bool, extended_config: dict[str, Any]
     ) -> CognitoIdpUserPoolClient:
+        plans.check_client(plans.tier_of(self.describe_user_pool(user_pool_id).extended_config), extended_config)
         # Ids and secrets look like Cognito's (``model.new_client_id`` / ``new_client_secret``), not moto's.
         client = super().create_user_pool_client(user_pool_id, generate_secret, extended_config)
         pool = self.describe_user_pool(user_pool_id)
@@ -174,6 +224,7 @@ class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRule
     # moto updates these settings in place (the pool's dicts don't see it): the pool's row is written again.
     def update_user_pool_client(self, user_pool_id: str, client_id: str,
                                 extended_config: dict[str, Any]) -> CognitoIdpUserPoolClient:
+        plans.check_client(plans.tier_of(self.describe_user_pool(user_pool_id).extended_config), extended_config)
         client = super().update_user_pool_client(user_pool_id, client_id, extended_config)
         TRACKER.mark(("pool", user_pool_id))
         return client
@@ -257,6 +308,16 @@ def _require_admin_scope(claims: dict[str, Any]) -> None:
     required scopes" (reference §8: amplify-js#1906, #13119)."""
     if ADMIN_SCOPE not in str(claims.get("scope") or "").split():
         raise NotAuthorizedError("Access Token does not have required scopes")
+
+
+def _plan_defaults(pool: SandboxUserPool) -> None:
+    """What a pool shows when not told: the ESSENTIALS plan and a sign-in policy of PASSWORD (plans.py, choice.py)."""
+    config = pool.extended_config
+    config.setdefault("UserPoolTier", plans.DEFAULT_TIER)
+    policies = dict(config.get("Policies") or {})  # moto's default Policies dict is shared: never change it in place
+    if not policies.get("SignInPolicy"):
+        policies["SignInPolicy"] = {"AllowedFirstAuthFactors": ["PASSWORD"]}
+        config["Policies"] = policies
 
 
 def _pool_changed(key: str, value: Any, old: Any = None) -> None:

@@ -8,7 +8,7 @@ Rules (reference §8; messages as observed where marked):
 - a prefix names one pool: "Domain already associated with another user pool." [OBS serverless/serverless#10135];
   a pool has at most one prefix domain [message UNVERIFIED];
 - ``ManagedLoginVersion`` is 1 (hosted UI, classic; the default) or 2 (managed login), and 2 needs a feature plan
-  other than Lite [SM CreateUserPoolDomain; message UNVERIFIED];
+  other than Lite (``plans``) [SM CreateUserPoolDomain; message UNVERIFIED];
 - a pool with a domain can't be deleted: "User pool cannot be deleted. It has a domain configured that should be
   deleted first." [OBS hashicorp/terraform-provider-aws#16479].
 
@@ -23,19 +23,14 @@ from typing import Any
 
 from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpUserPoolDomain
-from moto.core.exceptions import JsonRESTError
 
+from . import plans
 from .tracking import TRACKER
 
 PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$")
 RESERVED_WORDS = ("aws", "amazon", "cognito")
 VERSIONS = (1, 2)
 DEFAULT_VERSION = 1
-
-
-class FeatureUnavailableInTierException(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("FeatureUnavailableInTierException", message)
 
 
 def managed_login_version(domain: CognitoIdpUserPoolDomain) -> int:
@@ -72,10 +67,8 @@ class DomainRules:
         if version not in VERSIONS:
             raise InvalidParameterException(
                 f"ManagedLoginVersion {version!r} is not valid: use 1 (hosted UI, classic) or 2 (managed login)")
-        if version == 2 and (pool.extended_config.get("UserPoolTier") or "ESSENTIALS") == "LITE":
-            raise FeatureUnavailableInTierException(
-                "Managed login (ManagedLoginVersion 2) is not available in the Lite feature plan: use "
-                "ManagedLoginVersion 1 (hosted UI, classic) or move the pool to Essentials or Plus.")
+        if version == 2:
+            plans.require(plans.tier_of(pool.extended_config), "managed_login_v2")  # not on Lite
         if not custom_domain_config:
             check_prefix(domain)
             domains: dict[str, CognitoIdpUserPoolDomain] = self.user_pool_domains  # type: ignore[attr-defined]

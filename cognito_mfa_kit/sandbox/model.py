@@ -12,7 +12,7 @@ import secrets
 import string
 import uuid
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -76,6 +76,11 @@ class UserMfa:
     mfa_sign_in_at: float | None = None
     last_error: dict[str, Any] | None = None
     associated_at: float | None = None  # the last AssociateSoftwareToken for them (access token or MFA_SETUP)
+    email_enabled: bool = False  # EmailMfaSettings.Enabled (email_mfa)
+    # Passkeys (webauthn): [{"id", "public_key", "sign_count", "name", "rp_id", "transports", "attachment",
+    # "created_at"}]; replaced, never changed in place, so that the change is reported.
+    passkeys: list[dict[str, Any]] = field(default_factory=list)
+    passkey_mfa: bool = False  # WebAuthnMfaSettings.Enabled
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -104,6 +109,15 @@ class SandboxUser(CognitoIdpUser):
         if pool_id and username:
             TRACKER.mark(("user", pool_id, username))
 
+    def to_json(self, extended: bool = False, attributes_key: str = "Attributes",
+                attributes_to_get: list[str] | None = None) -> dict[str, Any]:
+        """moto's user, with EMAIL_OTP in ``UserMFASettingList`` once email MFA is on ("The possible values in this
+        list are SMS_MFA, EMAIL_OTP, and SOFTWARE_TOKEN_MFA", GetUser)."""
+        result = super().to_json(extended, attributes_key, attributes_to_get)
+        if extended and mfa(self).email_enabled:
+            result["UserMFASettingList"] = [*result.get("UserMFASettingList", []), "EMAIL_OTP"]
+        return result
+
 
 #: A pool's dicts whose contents are part of the pool's own row (its settings)
 _SETTINGS = ("clients", "identity_providers", "groups", "resource_servers")
@@ -130,6 +144,10 @@ class SandboxUserPool(CognitoIdpUserPool):
         self.auth_times: dict[str, int] = {}  # origin_jti → auth_time, so a refresh keeps the sign-in's time
         self.oauth_scopes: dict[str, tuple[str, str]] = {}  # origin_jti → (client id, scopes) of a managed login
         self.revoked_tokens: dict[str, int] = {}  # access token → its exp: "Access Token has been revoked"
+        # SetUserPoolMfaConfig's EmailMfaConfiguration and WebAuthnConfiguration (None: not configured); moto keeps
+        # only the SMS and TOTP ones.
+        self.email_mfa_config: dict[str, Any] | None = None
+        self.web_authn_config: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ revocation
     def revoke_access_tokens(self, tokens: list[str]) -> None:

@@ -1,11 +1,12 @@
-"""MFA preference: SetUserMFAPreference and AdminSetUserMFAPreference."""
+"""MFA preference: SetUserMFAPreference and AdminSetUserMFAPreference (TOTP and SMS here; EmailMfaSettings in
+``email_mfa``, WebAuthnMfaSettings in ``passkeys``)."""
 
 from __future__ import annotations
 
 from moto.cognitoidp.exceptions import InvalidParameterException
 from moto.cognitoidp.models import CognitoIdpUser
 
-from . import challenges
+from . import challenges, email_mfa, passkeys
 from .model import SandboxUserPool, mfa
 
 
@@ -18,9 +19,12 @@ class MfaPreferenceRules:
         access_token: str,
         software_token_mfa_settings: dict[str, bool],
         sms_mfa_settings: dict[str, bool],
+        email_mfa_settings: dict[str, bool] | None = None,
+        web_authn_mfa_settings: dict[str, bool] | None = None,
     ) -> None:
         pool, user = self._user_for_access_token(access_token)
-        self._set_preference(pool, user, software_token_mfa_settings, sms_mfa_settings, admin=False)
+        self._set_preference(pool, user, software_token_mfa_settings, sms_mfa_settings, admin=False,
+                             email=email_mfa_settings, web_authn=web_authn_mfa_settings)
 
     def admin_set_user_mfa_preference(
         self,
@@ -28,10 +32,13 @@ class MfaPreferenceRules:
         username: str,
         software_token_mfa_settings: dict[str, bool],
         sms_mfa_settings: dict[str, bool],
+        email_mfa_settings: dict[str, bool] | None = None,
+        web_authn_mfa_settings: dict[str, bool] | None = None,
     ) -> None:
         pool = self.describe_user_pool(user_pool_id)
         user = self.admin_get_user(user_pool_id, username)
-        self._set_preference(pool, user, software_token_mfa_settings, sms_mfa_settings, admin=True)
+        self._set_preference(pool, user, software_token_mfa_settings, sms_mfa_settings, admin=True,
+                             email=email_mfa_settings, web_authn=web_authn_mfa_settings)
 
     def _set_preference(
         self,
@@ -41,10 +48,12 @@ class MfaPreferenceRules:
         sms: dict[str, bool] | None,
         *,
         admin: bool,
+        email: dict[str, bool] | None = None,
+        web_authn: dict[str, bool] | None = None,
     ) -> None:
         """Rules: TOTP can't be enabled before a token is verified; at most one preferred factor; TOTP can't be
         turned off while the pool requires MFA."""
-        if (totp or {}).get("PreferredMfa") and (sms or {}).get("PreferredMfa"):
+        if sum(bool((s or {}).get("PreferredMfa")) for s in (totp, sms, email)) > 1:
             # [UNVERIFIED] wording: "Only one factor can be set as preferred" (SetUserMFAPreference docs).
             raise InvalidParameterException("Only one MFA type can be set as preferred")
         if (totp or {}).get("Enabled") and not (user.token_verified and mfa(user).secret):
@@ -61,6 +70,8 @@ class MfaPreferenceRules:
             raise InvalidParameterException(
                 "Cannot disable SOFTWARE_TOKEN_MFA while MFA is required for the user pool"
             )
+        email_mfa.check_preference(pool, user, email)
+        passkeys.check_preference(pool, user, web_authn, totp=totp, sms=sms, email=email)
         for settings, factor, attr in ((totp, challenges.TOTP, "software_token_mfa_enabled"),
                                        (sms, challenges.SMS, "sms_mfa_enabled")):
             if settings is None:
@@ -76,3 +87,5 @@ class MfaPreferenceRules:
                 "PreferredMfa" in settings or not enabled
             ):
                 user.preferred_mfa_setting = ""
+        email_mfa.apply_preference(user, email)
+        passkeys.apply_preference(user, web_authn)

@@ -1,5 +1,7 @@
 """The cognito-idp JSON protocol for the operations moto does not serve (devices, AdminDeleteSoftwareToken,
-RevokeToken), and the access-token check every token-authenticated call passes first."""
+RevokeToken, GetUserAuthFactors, the WebAuthn operations) or serves without the newer parameters
+(EmailMfaConfiguration, WebAuthnConfiguration, EmailMfaSettings, WebAuthnMfaSettings), and the access-token
+check every token-authenticated call passes first."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import functools
 import json
 from typing import Any
 
+from moto.cognitoidp.exceptions import InvalidParameterException
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import TYPE_RESPONSE
@@ -123,6 +126,67 @@ class SandboxResponse(DomainResponses, CognitoIdpResponse):
             self._get_param("UserPoolId"), self._get_param("Username"), self._get_param("MaxResults"),
             self._get_param("NextToken"))
         return self._json(answer)
+
+    # -- MFA configuration and preference with email MFA and passkeys (email_mfa.py, passkeys.py) -------------------
+    def set_user_pool_mfa_config(self) -> str:  # type: ignore[override]
+        mfa_config = self._get_param("MfaConfiguration")
+        if mfa_config not in ("ON", "OFF", "OPTIONAL"):
+            raise InvalidParameterException("[MfaConfiguration] must be one of 'ON', 'OFF', or 'OPTIONAL'.")
+        sms_config: Any = self._get_param("SmsMfaConfiguration")
+        if isinstance(sms_config, dict) and "SmsConfiguration" not in sms_config:
+            raise InvalidParameterException("[SmsConfiguration] is a required member of [SmsMfaConfiguration].")
+        result = self.backend.set_user_pool_mfa_config(
+            self._get_param("UserPoolId"), sms_config, self._get_param("SoftwareTokenMfaConfiguration"),
+            mfa_config, email_config=self._get_param("EmailMfaConfiguration"),
+            web_authn_config=self._get_param("WebAuthnConfiguration"),
+        )
+        return self._json({k: v for k, v in result.items() if v is not None})
+
+    def get_user_pool_mfa_config(self) -> str:  # type: ignore[override]
+        result = self.backend.get_user_pool_mfa_config(self._get_param("UserPoolId"))
+        return self._json({k: v for k, v in result.items() if v is not None})
+
+    def set_user_mfa_preference(self) -> str:  # type: ignore[override]
+        self._token_backend().set_user_mfa_preference(
+            self._get_param("AccessToken"), self._get_param("SoftwareTokenMfaSettings"),
+            self._get_param("SMSMfaSettings"), email_mfa_settings=self._get_param("EmailMfaSettings"),
+            web_authn_mfa_settings=self._get_param("WebAuthnMfaSettings"),
+        )
+        return self._json()
+
+    def admin_set_user_mfa_preference(self) -> str:  # type: ignore[override]
+        self.backend.admin_set_user_mfa_preference(
+            self._get_param("UserPoolId"), self._get_param("Username"),
+            self._get_param("SoftwareTokenMfaSettings"), self._get_param("SMSMfaSettings"),
+            email_mfa_settings=self._get_param("EmailMfaSettings"),
+            web_authn_mfa_settings=self._get_param("WebAuthnMfaSettings"),
+        )
+        return self._json()
+
+    # -- choice-based sign-in and passkeys (choice.py, passkeys.py) --------------------------------------------------
+    def get_user_auth_factors(self) -> str:
+        return self._json(self._token_backend().get_user_auth_factors(self._get_param("AccessToken")))
+
+    def admin_get_user_auth_factors(self) -> str:
+        return self._json(self.backend.admin_get_user_auth_factors(self._get_param("UserPoolId"),
+                                                                   self._get_param("Username")))
+
+    def start_web_authn_registration(self) -> str:
+        return self._json(self._token_backend().start_web_authn_registration(self._get_param("AccessToken")))
+
+    def complete_web_authn_registration(self) -> str:
+        self._token_backend().complete_web_authn_registration(self._get_param("AccessToken"),
+                                                              self._get_param("Credential"))
+        return self._json()
+
+    def list_web_authn_credentials(self) -> str:
+        return self._json(self._token_backend().list_web_authn_credentials(
+            self._get_param("AccessToken"), self._get_param("NextToken"), self._get_param("MaxResults")))
+
+    def delete_web_authn_credential(self) -> str:
+        self._token_backend().delete_web_authn_credential(self._get_param("AccessToken"),
+                                                          self._get_param("CredentialId"))
+        return self._json()
 
 
 @functools.cache

@@ -54,6 +54,8 @@ def dump_pool(pool: SandboxUserPool, backend: Any) -> dict[str, Any]:
         "mfa_config": pool.mfa_config,
         "sms_mfa_config": pool.sms_mfa_config,
         "token_mfa_config": pool.token_mfa_config,
+        "email_mfa_config": pool.email_mfa_config,
+        "web_authn_config": pool.web_authn_config,
         "key": {"pem": pool.key.pem, "kid": pool.key.kid},
         "clients": [
             {"id": c.id, "secret": c.secret, "generate_secret": c.generate_secret,
@@ -102,6 +104,8 @@ def restore_pool(backend: Any, saved: dict[str, Any]) -> SandboxUserPool:
     pool.mfa_config = saved["mfa_config"]
     pool.sms_mfa_config = saved.get("sms_mfa_config")
     pool.token_mfa_config = saved.get("token_mfa_config")
+    pool.email_mfa_config = saved.get("email_mfa_config")
+    pool.web_authn_config = saved.get("web_authn_config")
     pool.key = PoolKey(saved["key"]["pem"], saved["key"]["kid"])
     for c in saved["clients"]:
         client = backend.create_user_pool_client(pool.id, bool(c["generate_secret"]), c["extended_config"])

@@ -77,7 +77,7 @@ class SessionStore:
         """A new session for ``step``, valid for ``validity_minutes`` on the pool's clock."""
         minutes = validity_minutes or DEFAULT_VALIDITY_MINUTES
         session = AuthSession(
-            id=secrets.token_urlsafe(96),
+            id=_new_id(),
             pool_id=pool_id,
             client_id=client_id,
             username=username,
@@ -171,6 +171,15 @@ class SessionStore:
     def __contains__(self, session_id: object) -> bool:
         # moto's region-agnostic routing asks ``session in backend.sessions``.
         return isinstance(session_id, str) and session_id in self._sessions
+
+
+def _new_id() -> str:
+    """A session id: 128 URL-safe characters, never starting with "-" (Cognito's sessions are base64 and start with
+    a letter; one starting with "-" would read as an option when pasted after ``--session`` in the AWS CLI)."""
+    while True:
+        candidate = secrets.token_urlsafe(96)
+        if not candidate.startswith("-"):
+            return candidate
 
 
 def _session_changed(key: str, value: object, old: object = None) -> None:

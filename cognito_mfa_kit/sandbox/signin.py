@@ -18,7 +18,7 @@ from moto.cognitoidp.exceptions import (
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient, UserStatus
 from moto.cognitoidp.utils import check_secret_hash
 
-from . import challenges, srp
+from . import challenges, email_mfa, srp
 from .clock import CLOCK
 from .devices import Device, new_device, tracking_enabled
 from .exceptions import PasswordResetRequiredException
@@ -40,6 +40,7 @@ FLOW_ALLOWED_BY = {
     "REFRESH_TOKEN_AUTH": {"ALLOW_REFRESH_TOKEN_AUTH"},
     "REFRESH_TOKEN": {"ALLOW_REFRESH_TOKEN_AUTH"},
     "CUSTOM_AUTH": {"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
+    "USER_AUTH": {"ALLOW_USER_AUTH"},  # choice-based sign-in: choice.py
 }
 #: "If you don't specify a value for ExplicitAuthFlows, your user client supports ALLOW_REFRESH_TOKEN_AUTH,
 #: ALLOW_USER_SRP_AUTH, and ALLOW_CUSTOM_AUTH." (CreateUserPoolClient docs)
@@ -153,6 +154,9 @@ class SignInRules:
     def admin_initiate_auth(
         self, user_pool_id: str, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
     ) -> dict[str, Any]:
+        if auth_flow == "USER_AUTH":  # not in moto's AuthFlow: choice.py
+            pool = self.describe_user_pool(user_pool_id)
+            return self._user_auth(pool, self._client(pool, client_id), auth_parameters or {}, admin=True)
         flow = self._validate_auth_flow(auth_flow, [moto_models.AuthFlow[f] for f in ADMIN_FLOWS])
         pool = self.describe_user_pool(user_pool_id)
         client = self._client(pool, client_id)
@@ -161,6 +165,8 @@ class SignInRules:
     def initiate_auth(
         self, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
     ) -> dict[str, Any]:
+        if auth_flow == "USER_AUTH":  # not in moto's AuthFlow: choice.py
+            return self._user_auth(*self._pool_of_client(client_id), auth_parameters or {}, admin=False)
         flow = self._validate_auth_flow(auth_flow, [moto_models.AuthFlow[f] for f in CLIENT_FLOWS])
         pool, client = self._pool_of_client(client_id)
         return self._initiate(pool, client, flow.value, auth_parameters or {}, admin=False)
@@ -268,6 +274,9 @@ class SignInRules:
             sms_enabled=bool(user.sms_mfa_enabled),
             has_phone=bool(user.attribute_lookup.get("phone_number")),
             preferred=user.preferred_mfa_setting or None,
+            pool_email=email_mfa.pool_has_email(pool),
+            email_enabled=mfa(user).email_enabled,
+            has_email=bool(user.attribute_lookup.get("email")),
         )
 
     def _mfa_or_tokens(
@@ -305,6 +314,8 @@ class SignInRules:
             )
             params["CODE_DELIVERY_DELIVERY_MEDIUM"] = "SMS"
             params["CODE_DELIVERY_DESTINATION"] = "+" + "*" * max(len(phone) - 5, 0) + phone[-4:]
+        if name == challenges.EMAIL:
+            params.update(email_mfa.send_code(self.outbox, pool, client.extended_config, user, data))
         if name == "SELECT_MFA_TYPE":
             data["choices"] = json.loads(parameters["MFAS_CAN_CHOOSE"])
         session = self._issue(pool, client, user.username, name, **data)

@@ -46,6 +46,10 @@ def _shift_pool(backend: SandboxBackend, pool: SandboxUserPool, shift: float) ->
             record.last_failure -= shift
         if record.locked_until:
             record.locked_until -= shift
+        if any(p.get("created_at", 0) > real_now for p in record.passkeys):
+            # passkeys registered while the clock ran ahead (passkeys.py): registered at real time, not later
+            record.passkeys = [{**p, "created_at": p["created_at"] - shift} if p.get("created_at", 0) > real_now
+                               else p for p in record.passkeys]
         # what happened while the clock ran ahead happened "now", not in the future
         if record.mfa_sign_in_at and record.mfa_sign_in_at > real_now:
             record.mfa_sign_in_at = real_now

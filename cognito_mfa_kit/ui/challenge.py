@@ -21,12 +21,23 @@ from .ticker import Ticker
 
 PROMPTS = {
     "SOFTWARE_TOKEN_MFA": "Type the 6-digit code your authenticator app shows now.",
-    "SMS_MFA": "Type the code sent by SMS (the sandbox sends nothing: see lab.sandbox_messages()).",
+    "SMS_MFA": "Type the code sent by SMS (the sandbox sends nothing: it keeps the SMS in its outbox).",
+    "EMAIL_OTP": "Type the code sent by email (the sandbox sends nothing: it keeps the mail in its outbox).",
+    "SMS_OTP": "Passwordless sign-in: type the code sent by SMS (kept in the sandbox's outbox).",
+    "SELECT_CHALLENGE": "Choice-based sign-in (USER_AUTH): choose how to sign in. After a password the user's MFA "
+                        "follows, with a new session.",
+    "PASSWORD": "Type the user's password (the first factor of choice-based sign-in).",
+    "WEB_AUTHN": "A passkey is answered by the browser's authenticator (navigator.credentials.get); this form "
+                 "can't answer it.",
     "SELECT_MFA_TYPE": "More than one factor is enabled and none is preferred: choose one for this sign-in.",
     "NEW_PASSWORD_REQUIRED": "The password was temporary (FORCE_CHANGE_PASSWORD): choose the user's new password.",
     "MFA_SETUP": "MFA is required but the user has no authenticator yet: set one up now, in this session "
                  "(associate → verify → answer MFA_SETUP with the session VerifySoftwareToken returned).",
 }
+
+
+#: Challenges answered with a code the pool sent, and how it was sent
+SENT_CODES = {"SMS_MFA": "SMS", "SMS_OTP": "SMS", "EMAIL_OTP": "EMAIL"}
 
 
 class ChallengeResponder(widgets.VBox):
@@ -43,6 +54,10 @@ class ChallengeResponder(widgets.VBox):
     - ``show_calls``: the calls it makes (with an MFA_SETUP enrolment's) are copied into ``journal`` and shown live
       under it (``journal_view``);
     - ``show_tokens``: at the end the tokens' claims are verified and shown (``token_viewer``, ``cmk-tokens``).
+
+    Codes sent by SMS or email (SMS_MFA, EMAIL_OTP, SMS_OTP) can be read from the sandbox's outbox with the
+    ``cmk-outbox-button`` (on real AWS they arrive on the user's phone or in their inbox). SELECT_CHALLENGE shows the
+    AvailableChallenges (``cmk-first-factor``) and a password field (``cmk-password``) for PASSWORD / PASSWORD_SRP.
     """
 
     pool = traitlets.Any(None, allow_none=True)
@@ -85,10 +100,19 @@ class ChallengeResponder(widgets.VBox):
         self.choice.add_class("cmk-mfa-choice")
         self.new_password = widgets.Password(description="New password")
         self.new_password.add_class("cmk-new-password")
+        self.first_factor = widgets.ToggleButtons(options=[], description="Sign in with")
+        self.first_factor.add_class("cmk-first-factor")
+        self.password = widgets.Password(description="Password")
+        self.password.add_class("cmk-password")
+        self.outbox_button = widgets.Button(description="Read the code from the sandbox outbox", icon="envelope")
+        self.outbox_button.add_class("cmk-outbox-button")
+        self.outbox_action = Action(self.outbox_button, self.status, self._read_outbox,
+                                    inputs=lambda: id(self.challenge))
         self.respond_button = widgets.Button(description="Respond", button_style="primary")
         self.respond_button.add_class("cmk-respond-button")
         self.respond_action = Action(self.respond_button, self.status, self._answer_other,
-                                     inputs=lambda: (id(self.challenge), self.choice.value, self.new_password.value))
+                                     inputs=lambda: (id(self.challenge), self.choice.value, self.new_password.value,
+                                                     self.first_factor.value, self.password.value))
         self.enrol: EnrolForm | None = None
         self.finish_button = widgets.Button(description="Answer MFA_SETUP", button_style="primary", disabled=True)
         self.finish_button.add_class("cmk-respond-button")
@@ -138,9 +162,22 @@ class ChallengeResponder(widgets.VBox):
             if self.autostart:
                 self.virtual.start()
             self.body.children = (self.virtual, self.code_entry)
-        elif c.name in ("SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP"):
+        elif c.name == "SOFTWARE_TOKEN_MFA":
             self.code_entry.set_enabled(True)
             self.body.children = (self.code_entry,)
+        elif c.name in SENT_CODES:
+            self.code_entry.set_enabled(True)
+            on_sandbox = bool(getattr(self.lab, "is_sandbox", False))
+            self.body.children = (self.code_entry, *([self.outbox_button] if on_sandbox else []))
+        elif c.name == "SELECT_CHALLENGE":
+            options = list(getattr(c, "available", ()) or ())
+            self.first_factor.options = options
+            self.first_factor.value = "PASSWORD" if "PASSWORD" in options else (options[0] if options else None)
+            self.password.value = ""
+            self.body.children = (self.first_factor, self.password, self.respond_button)
+        elif c.name == "PASSWORD":
+            self.password.value = ""
+            self.body.children = (self.password, self.respond_button)
         elif c.name == "SELECT_MFA_TYPE":
             from ..flows.challenges import choices
 
@@ -237,7 +274,26 @@ class ChallengeResponder(widgets.VBox):
             with self._own_calls():
                 result = respond(self.lab, self.pool, c, new_password=self.new_password.value)
             return self._follow(result)
+        if c.name in ("SELECT_CHALLENGE", "PASSWORD"):
+            factor = self.first_factor.value if c.name == "SELECT_CHALLENGE" else None
+            needs_password = c.name == "PASSWORD" or factor in ("PASSWORD", "PASSWORD_SRP")
+            with self._own_calls():
+                result = respond(self.lab, self.pool, c, answer=factor,
+                                 password=self.password.value if needs_password else None)
+            self.password.value = ""
+            return self._follow(result)
         raise ValueError(f"{c.name} is answered above, not with this button.")
+
+    def _read_outbox(self) -> str:
+        """Put the newest code the sandbox "sent" for this challenge into the code field."""
+        from ..flows.outbox import sent_code
+
+        c = self._need()
+        medium = SENT_CODES.get(c.name)
+        if medium is None:
+            raise ValueError(f"{c.name} sends no code.")
+        self.code_entry.text.value = sent_code(self.lab, self.pool, c.username, medium=medium)
+        return f"The sandbox's outbox holds the {medium.lower()} code sent to {c.username}: it is in the field."
 
     def _verified(self, change: Any) -> None:
         verification = change["new"]

@@ -30,8 +30,8 @@ SESSION = re.compile(r"(?<![\w+/=-])[\w-]{100,}(?![\w+/=-])")
 HEX = re.compile(r"[0-9a-f]+")
 
 
-def test_the_course_has_its_ten_notebooks() -> None:
-    assert [p.stem[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(10)]
+def test_the_course_has_its_eleven_notebooks() -> None:
+    assert [p.stem[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(11)]
 
 
 def _texts(nb: Any) -> list[tuple[str, str]]:

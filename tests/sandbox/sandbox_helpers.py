@@ -18,6 +18,13 @@ ALL_FLOWS = [
     "ALLOW_REFRESH_TOKEN_AUTH",
 ]
 SNS = {"SnsCallerArn": "arn:aws:iam::123456789012:role/sandbox-sms", "ExternalId": "sandbox"}
+#: An EmailConfiguration sending with Amazon SES, as email MFA needs (the sandbox sends nothing)
+SES = {
+    "EmailSendingAccount": "DEVELOPER",
+    "SourceArn": "arn:aws:ses:us-east-1:123456789012:identity/lessons@example.com",
+    "From": "lessons@example.com",
+}
+EMAIL_MFA = {"Message": "Your sign-in code is {####}", "Subject": "Your code"}
 
 
 @dataclass
@@ -44,14 +51,24 @@ def make_pool(
     flows: list[str] | None = None,
     session_validity: int | None = None,
     device_configuration: dict[str, bool] | None = None,
+    email: bool = False,
+    tier: str | None = None,
+    first_factors: list[str] | None = None,
     **client_extra: Any,
 ) -> Pool:
-    """A pool (MFA set with SetUserPoolMfaConfig) and one app client."""
+    """A pool (MFA set with SetUserPoolMfaConfig) and one app client. ``email``: SES sending and email MFA on;
+    ``tier``: its UserPoolTier; ``first_factors``: its SignInPolicy's AllowedFirstAuthFactors."""
     pool_args: dict[str, Any] = {"PoolName": unique("pool")}
     if device_configuration is not None:
         pool_args["DeviceConfiguration"] = device_configuration
+    if email:
+        pool_args["EmailConfiguration"] = SES
+    if tier is not None:
+        pool_args["UserPoolTier"] = tier
+    if first_factors is not None:
+        pool_args["Policies"] = {"SignInPolicy": {"AllowedFirstAuthFactors": first_factors}}
     pool_id = cognito.create_user_pool(**pool_args)["UserPool"]["Id"]
-    if mfa != "OFF" or totp or sms:
+    if mfa != "OFF" or totp or sms or email:
         config: dict[str, Any] = {"UserPoolId": pool_id, "MfaConfiguration": mfa}
         config["SoftwareTokenMfaConfiguration"] = {"Enabled": totp}
         if sms:
@@ -59,6 +76,8 @@ def make_pool(
                 "SmsAuthenticationMessage": "Your code is {####}",
                 "SmsConfiguration": SNS,
             }
+        if email:
+            config["EmailMfaConfiguration"] = EMAIL_MFA
         cognito.set_user_pool_mfa_config(**config)
     client_args: dict[str, Any] = {
         "UserPoolId": pool_id,
@@ -80,10 +99,12 @@ def make_user(
     password: str = PASSWORD,
     phone: str | None = None,
     confirmed: bool = True,
+    email: bool = True,
 ) -> str:
-    """A user with a permanent password (or, with ``confirmed=False``, a temporary one: FORCE_CHANGE_PASSWORD)."""
+    """A user with a permanent password (or, with ``confirmed=False``, a temporary one: FORCE_CHANGE_PASSWORD);
+    with an email address unless ``email=False``."""
     username = username or unique("user")
-    attributes = [{"Name": "email", "Value": f"{username}@example.com"}]
+    attributes = [{"Name": "email", "Value": f"{username}@example.com"}] if email else []
     if phone:
         attributes.append({"Name": "phone_number", "Value": phone})
     cognito.admin_create_user(
@@ -164,4 +185,17 @@ def http_json(url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
 def sms_codes(sandbox: Any, username: str) -> list[str]:
     """The SMS codes the sandbox "sent" to ``username``, oldest first."""
     messages = http_json(f"{sandbox.endpoint_url}/_sandbox/messages")["messages"]
-    return [m["code"] for m in messages if m["username"] == username]
+    return [m["code"] for m in messages if m["username"] == username and m.get("medium", "SMS") == "SMS"]
+
+
+def email_messages(sandbox: Any, pool: Pool, username: str) -> list[dict[str, Any]]:
+    """The emails the sandbox "sent" to ``username`` in ``pool`` (its outbox, per pool), oldest first."""
+    messages = http_json(f"{sandbox.endpoint_url}/_sandbox/messages?pool={pool.id}")["messages"]
+    return [m for m in messages if m["username"] == username and m.get("medium") == "EMAIL"]
+
+
+def email_code(sandbox: Any, pool: Pool, username: str) -> str:
+    """The newest email code sent to ``username``."""
+    found = email_messages(sandbox, pool, username)
+    assert found, f"no email was sent to {username}"
+    return str(found[-1]["code"])

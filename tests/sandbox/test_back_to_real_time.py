@@ -106,3 +106,34 @@ def test_a_bad_clock_request_is_refused_plainly(sandbox) -> None:
     with pytest.raises(urllib.error.HTTPError) as info:
         _post(sandbox.endpoint_url + "/_sandbox/clock", {"reset": "yes"})
     assert info.value.code == 400 and b"reset" in info.value.read()
+
+
+def test_a_passkey_registered_while_the_clock_ran_ahead_moves_back_with_it(sandbox) -> None:
+    """SANDBOX.md: what is stored with a time moves back with the clock (passkeys' CreatedAt, passkeys.py)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from cognito_mfa_kit.passkey import VirtualPasskey as SoftAuthenticator
+
+    c = connect(endpoint_url=sandbox.endpoint_url).client
+    pool = c.create_user_pool(PoolName=f"real-{uuid.uuid4().hex[:6]}", Policies={
+        "SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}})["UserPool"]["Id"]
+    c.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OFF",
+                               WebAuthnConfiguration={"RelyingPartyId": "real.example.com"})
+    app = c.create_user_pool_client(UserPoolId=pool, ClientName="a",
+                                    ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+    c.admin_create_user(UserPoolId=pool, Username="bob", MessageAction="SUPPRESS")
+    c.admin_set_user_password(UserPoolId=pool, Username="bob", Password=PASSWORD, Permanent=True)
+    access = c.admin_initiate_auth(UserPoolId=pool, ClientId=app, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                   AuthParameters={"USERNAME": "bob", "PASSWORD": PASSWORD}
+                                   )["AuthenticationResult"]["AccessToken"]
+    _post(sandbox.endpoint_url + "/_sandbox/clock", {"advance": 1800, "pool": pool})  # within the access token's hour
+    options = c.start_web_authn_registration(AccessToken=access)["CredentialCreationOptions"]
+    c.complete_web_authn_registration(AccessToken=access,
+                                      Credential=SoftAuthenticator().create(options, "https://real.example.com"))
+    ahead = c.list_web_authn_credentials(AccessToken=access)["Credentials"][0]["CreatedAt"].timestamp()
+    assert ahead > time.time() + 1700
+    _post(sandbox.endpoint_url + "/_sandbox/clock", {"reset": True, "pool": pool})
+    back = c.list_web_authn_credentials(AccessToken=access)["Credentials"][0]["CreatedAt"].timestamp()
+    assert abs(back - time.time()) < 120

@@ -144,9 +144,9 @@ def test_empty_body_is_an_empty_object(sandbox):
 
 
 def test_a_model_operation_the_sandbox_does_not_emulate_is_a_clear_400(sandbox):
-    status, payload, _ = _call(sandbox, f"{PREFIX}.StartWebAuthnRegistration", json.dumps({"AccessToken": "x"}))
+    status, payload, _ = _call(sandbox, f"{PREFIX}.ListTerms", json.dumps({"UserPoolId": "us-east-1_abc"}))
     assert (status, payload) == (400, {"__type": "InvalidParameterException",
-                                       "message": "The sandbox doesn't emulate StartWebAuthnRegistration."})
+                                       "message": "The sandbox doesn't emulate ListTerms."})
 
 
 def test_boto3_sees_the_modelled_exception_and_does_not_retry(sandbox):

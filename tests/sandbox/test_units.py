@@ -329,3 +329,11 @@ def test_devices_belong_to_their_user():
     store.add(devices.new_device("us-east-1", "bob", None))
     store.forget_user("alice")
     assert [d.username for d in store.devices.values()] == ["bob"]
+
+
+def test_session_ids_never_start_with_a_dash() -> None:
+    """A session pasted after ``--session`` in the AWS CLI must not read as an option (sessions.py)."""
+    from cognito_mfa_kit.sandbox.sessions import _new_id
+
+    ids = [_new_id() for _ in range(2000)]  # about 1 in 64 random ids would start with "-"
+    assert all(not i.startswith("-") and len(i) == 128 for i in ids)
