@@ -1,6 +1,6 @@
 """Small lesson helpers, so that a notebook cell stays one to three lines. None makes a call that fails.
 
-- :func:`next_code` waits for the authenticator's next 30-second step (the sandbox's clock jumps; AWS sleeps).
+- :func:`next_code` waits for the authenticator's next 30-second step (its pool's clock jumps; AWS sleeps).
 - :func:`fresh_user` re-creates a user so a notebook can be re-run from the top.
 - :func:`enrolled_user` is the seed's steps 1–7 in one call (through MFA_SETUP on a pool that requires MFA).
 - :func:`sessions` puts the sessions of a challenge chain side by side (masked) to show they differ.
@@ -22,6 +22,7 @@ from .display import Markdown
 if TYPE_CHECKING:
     from ..connect import Lab
     from ..flows import Challenge, TeachingPool, Tokens, TrainingUser
+    from ..poolref import PoolRef
     from ..totp import VirtualAuthenticator
 
 __all__ = [
@@ -34,11 +35,12 @@ def next_code(lab: Lab, authenticator: VirtualAuthenticator) -> str:
     """The authenticator's code of the next 30-second step, once that step has begun.
 
     A code can be used once: after VerifySoftwareToken, the sign-in needs the *next* code. In the sandbox the
-    clock jumps to the next step (no waiting); on AWS this sleeps until the code changes (at most 30 s).
+    clock of the authenticator's pool jumps to the next step (no waiting; no other pool moves, so on a class's
+    shared sandbox a trainee moves only their own pool); on AWS this sleeps until the code changes (at most 30 s).
     """
     wait = authenticator.seconds_left()
     if lab.is_sandbox:
-        lab.advance_clock(wait)
+        lab.advance_clock(wait, _pool_of(authenticator.clock))
     else:  # pragma: no cover - real AWS
         time.sleep(wait + 0.5)
     return authenticator.code()
@@ -105,11 +107,13 @@ def challenge_line(lab: Lab, challenge: Challenge, pool: TeachingPool) -> Markdo
 DEMO_SECRET = "JBSWY3DPEHPK3PXP"  # RFC/authenticator documentation's well-known example key; not a Cognito secret
 
 
-def demo_authenticator(lab: Lab) -> VirtualAuthenticator:
-    """An authenticator for a well-known *example* key, on the lab's clock (notebook 00: how codes change)."""
+def demo_authenticator(lab: Lab, pool: PoolRef | None = None) -> VirtualAuthenticator:
+    """An authenticator for a well-known *example* key (notebook 00: how codes change), on ``pool``'s clock (one
+    a lesson may move), else on the lab's."""
     from ..totp import VirtualAuthenticator
 
-    return VirtualAuthenticator(DEMO_SECRET, lab.clock, account_name="demo", issuer="Example")
+    clock = lab.clock_for(pool) if pool is not None else lab.clock
+    return VirtualAuthenticator(DEMO_SECRET, clock, account_name="demo", issuer="Example")
 
 
 def masked_key_uri(authenticator: VirtualAuthenticator) -> str:
@@ -118,8 +122,18 @@ def masked_key_uri(authenticator: VirtualAuthenticator) -> str:
     return uri.replace(authenticator.secret, mask_value(authenticator.secret))
 
 
+def _pool_of(clock: Any) -> str | None:
+    """The user pool whose clock ``clock`` is (through a skewed phone's), if it is one; else ``None``."""
+    while clock is not None:
+        pool = getattr(clock, "pool", None)
+        if pool is not None:
+            return str(pool)
+        clock = getattr(clock, "clock", None)
+    return None
+
+
 class _SkewedClock:
-    """The lab's clock shifted by ``offset`` seconds: a phone whose clock runs fast (+) or slow (−)."""
+    """A clock shifted by ``offset`` seconds: a phone whose clock runs fast (+) or slow (−)."""
 
     def __init__(self, clock: Any, offset: float) -> None:
         self.clock, self.offset = clock, float(offset)
@@ -129,10 +143,11 @@ class _SkewedClock:
 
 
 def skewed(lab: Lab, authenticator: VirtualAuthenticator, seconds: float) -> VirtualAuthenticator:
-    """The same authenticator on a phone whose clock is ``seconds`` ahead (or behind, negative) of Cognito's."""
+    """The same authenticator on a phone whose clock is ``seconds`` ahead (or behind, negative) of Cognito's (the
+    clock of the authenticator's pool)."""
     from ..totp import VirtualAuthenticator
 
-    return VirtualAuthenticator(authenticator.secret, _SkewedClock(lab.clock, seconds),
+    return VirtualAuthenticator(authenticator.secret, _SkewedClock(authenticator.clock, seconds),
                                 account_name=authenticator.account_name, issuer=authenticator.issuer)
 
 
@@ -195,7 +210,7 @@ def claims(lab: Lab, pool: TeachingPool, tokens: Any) -> Markdown:
     found = {}
     for use, token in (("id", tokens.id_token), ("access", tokens.access_token)):
         found[use] = verify(token, jwks_url=url, issuer=issuer, client_id=pool.client_id, token_use=use,
-                            now=lab.clock.now(), leeway=5)
+                            now=lab.clock_for(pool).now(), leeway=5)  # the pool's clock stamped them
     for name in ("token_use", "username", "auth_time", "iat", "exp"):
         cells = []
         for use in ("id", "access"):

@@ -63,7 +63,7 @@ class TokenViewer(widgets.VBox):
             strings = _token_strings(tokens)
             endpoint = self.lab.target.endpoint_url if self.lab.target.kind != "aws" else None
             url = jwks_url(pool_id, region=self.lab.region, endpoint_url=endpoint)
-            now = self.lab.clock.now()
+            now = self.lab.clock_for(pool_id).now()  # the pool's clock stamped them (it may run ahead)
             for use, token in strings.items():
                 try:
                     self.claims[use] = verify(token, jwks_url=url, issuer=issuer_url(pool_id, region=self.lab.region),

@@ -36,7 +36,11 @@ class CourseSandbox:
 
     def passwords(self) -> set[str]:
         """Every password the sandbox holds (the users the notebooks created), from its state file."""
-        state = json.loads(self.state_path.read_text())
+        # the store is SQLite: `sandbox export --reveal` reads it (in a process of its own: loading a store fills
+        # that process's moto backends)
+        out = subprocess.run([sys.executable, "-m", "cognito_mfa_kit", "sandbox", "export", "--state",
+                              str(self.state_path), "--reveal"], capture_output=True, text=True, check=True)
+        state = json.loads(out.stdout)
         return {user["password"] for backend in state["backends"] for pool in backend["pools"]
                 for user in pool.get("users", []) if user.get("password")}
 
@@ -44,7 +48,7 @@ class CourseSandbox:
 @pytest.fixture(scope="session")
 def course_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CourseSandbox]:
     """``cognito-mfa-kit sandbox --state FILE`` as a child process, on a free loopback port, for this session."""
-    state = tmp_path_factory.mktemp("course-sandbox") / "state.json"
+    state = tmp_path_factory.mktemp("course-sandbox") / "state.sqlite3"
     proc = subprocess.Popen([sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--port", "0", "--state", str(state)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
