@@ -258,21 +258,23 @@ class HubServer:
         self._say(f"sandbox at {self.sandbox_url}, trainer's key in {lines[1]}")
 
     def _read_lines(self, child: Child, n: int) -> list[str]:
+        """The first ``n`` lines ``child`` prints (fewer if it ends or the start times out). Reads the pipe's file
+        descriptor itself: a buffered readline could hold the second line while select() waits for more."""
         stdout = child.proc.stdout
         assert stdout is not None
-        lines: list[str] = []
+        data = b""
         deadline = time.monotonic() + self.start_timeout
-        while len(lines) < n and time.monotonic() < deadline:
+        while data.count(b"\n") < n and time.monotonic() < deadline:
             self._interrupted()
             ready, _, _ = select.select([stdout], [], [], 0.2)
             if ready:
-                line = stdout.readline()
-                if not line:
+                chunk = os.read(stdout.fileno(), 4096)
+                if not chunk:
                     break
-                lines.append(line.decode(errors="replace").strip())
+                data += chunk
             elif not child.running():
                 break
-        return lines
+        return [line.decode(errors="replace").strip() for line in data.split(b"\n")[:n] if line.strip()]
 
     def _trainer_env(self) -> dict[str, str]:
         env = dict(self.base_env)
