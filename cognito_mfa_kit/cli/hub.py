@@ -36,6 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trainer", default=DEFAULT_TRAINER, metavar="NAME",
                    help=f"the trainer's hub user name (default {DEFAULT_TRAINER!r})")
     p.add_argument("--notebook-dir", metavar="DIR", help="copy DIR's notebooks into homes instead of the course's")
+    p.add_argument("--prepare", action="store_true",
+                   help="for a cluster (deploy/z2jh-values.yaml): provision the class and write the hub's settings "
+                        "and the sandbox's state, then stop (no JupyterHub)")
     p.set_defaults(func=run)
 
 
@@ -55,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--count: at least 1 trainee")
     hub = HubServer(args.sheet, host=args.host, port=args.port, data_dir=args.data_dir, state=args.state,
                     count=args.count, roster=args.roster, trainer=args.trainer, notebook_dir=args.notebook_dir)
+    if args.prepare:
+        return _prepare(hub)
     with StopSignals(on_request=hub.request_stop, on_hurry=hub.hurry):
         try:
             try:
@@ -87,6 +92,29 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"{gone.name} stopped unexpectedly (exit code {gone.proc.returncode}); see {hub.log_path}")
         finally:
             hub.stop()
+
+
+def _prepare(hub: object) -> int:
+    from ..hub.server import HubError, HubInterrupted, HubServer
+    from ..lifetime import StopSignals
+    from . import CliError
+
+    assert isinstance(hub, HubServer)
+    with StopSignals(on_request=hub.request_stop, on_hurry=hub.hurry):
+        try:
+            hub.prepare()
+        except HubInterrupted:
+            return 0
+        except HubError as exc:
+            raise CliError(str(exc)) from exc
+    if hub.provision_report:
+        _say(hub.provision_report)
+    _say(f"Prepared the class of {hub.sheet} (hub passwords in its column hub_password) for a cluster. Put the hub's "
+         "settings and the sandbox's state into the Secret deploy/z2jh-values.yaml mounts:")
+    _print(f"kubectl create secret generic cmk-class --from-file=hub-settings.json={hub.settings_path} "
+           f"--from-file=sandbox.sqlite3={hub.state}")
+    _say(f"The trainer signs in as {hub.trainer!r} with the password in {hub.trainer_password_file}.")
+    return 0
 
 
 def _exposure(host: str, port: int) -> str:

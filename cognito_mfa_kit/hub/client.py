@@ -26,6 +26,7 @@ import requests
 import websocket
 from jupyter_client.jsonutil import json_default
 from jupyter_client.session import Session
+from jupyter_server.services.kernels.connection.base import deserialize_binary_message
 
 
 class HubClientError(RuntimeError):
@@ -85,7 +86,10 @@ class Kernel:
         while not (replied and idle):
             if time.monotonic() > deadline:
                 raise HubClientError(f"no answer from the kernel within {self.timeout:.0f} s for: {code[:60]}")
-            incoming = json.loads(self.ws.recv())
+            frame = self.ws.recv()
+            # a message with binary buffers (a widget's image, say) comes as a binary frame in jupyter_server's
+            # framing; the rest as JSON text
+            incoming = deserialize_binary_message(frame) if isinstance(frame, bytes) else json.loads(frame)
             if incoming.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = incoming["header"]["msg_type"], incoming.get("content", {})

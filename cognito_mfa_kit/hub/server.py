@@ -179,8 +179,19 @@ class HubServer:
 
         Raises :class:`HubError`, or :class:`HubInterrupted`.
         """
+        return self._start(jupyterhub=True)
+
+    def prepare(self) -> HubServer:
+        """Everything but JupyterHub (for a cluster: see :mod:`.z2jh`): the class provisioned on the sandbox's state,
+        hub passwords on the sheet, the settings written; then the sandbox stops (its state is complete on disk)."""
+        try:
+            return self._start(jupyterhub=False)
+        finally:
+            self.stop()
+
+    def _start(self, *, jupyterhub: bool) -> HubServer:
         notebooks = self._notebooks()
-        proxy = find_proxy()
+        proxy = find_proxy() if jupyterhub else ["configurable-http-proxy"]
         if self.count is None and self.roster is None and not self.sheet.exists():
             raise HubError(f"{self.sheet} does not exist: to make the class, say who is in it (--count N: "
                            "trainee-001 ... trainee-N, or --roster FILE.csv with a 'username' column)")
@@ -198,7 +209,8 @@ class HubServer:
             self._provision()
             self._give_hub_passwords()
             self.settings = self._write_settings(notebooks, proxy)
-            self._start_jupyterhub()
+            if jupyterhub:
+                self._start_jupyterhub()
         except BaseException:
             self.stop()
             raise
