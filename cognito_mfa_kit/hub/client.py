@@ -181,8 +181,9 @@ class HubClient:
     def user(self) -> dict[str, Any]:
         return dict(self.call("GET", f"{self.url}hub/api/users/{self.username}"))
 
-    def start_server(self, timeout: float = 180.0) -> float:
-        """Ask the hub for the user's server and wait until JupyterLab answers through the proxy; returns seconds."""
+    def start_server(self, timeout: float = 180.0, poll: float = 1.0) -> float:
+        """Ask the hub for the user's server and wait until JupyterLab answers through the proxy; returns seconds.
+        Asks the hub every ``poll`` seconds (a whole class polling fast would itself slow the hub down)."""
         started = time.monotonic()
         self.call("POST", f"{self.url}hub/api/users/{self.username}/server", expect_json=False)
         while time.monotonic() - started < timeout:
@@ -191,7 +192,9 @@ class HubClient:
                 self.server_path = server["url"]
                 self.call("GET", f"{self.server_url}api/status")
                 return time.monotonic() - started
-            time.sleep(0.25)
+            if not server:  # asked for, neither starting nor ready: the start failed (the hub's log says why)
+                raise HubClientError(f"{self.username}'s server failed to start")
+            time.sleep(poll)
         raise HubClientError(f"{self.username}'s server was not ready within {timeout:.0f} s")
 
     def stop_server(self) -> None:

@@ -393,7 +393,10 @@ class HubServer:
         settings = HubSettings(
             sandbox_url=self.sandbox_url, notebooks=str(notebooks), homes=str(self.data_dir / "users"),
             sheet=str(self.sheet), lab_settings=str(settings_dir), data_dir=str(self.data_dir), users=users,
-            lab_options=lab_options(settings_dir=settings_dir, cull_idle_after=self.cull_idle_after),
+            # port_retries=0: a server whose port was taken meanwhile fails (the trainee starts it again) instead of
+            # moving to the next port, which may be the one the hub gave another trainee's server
+            lab_options=[*lab_options(settings_dir=settings_dir, cull_idle_after=self.cull_idle_after),
+                         "--ServerApp.port_retries=0"],
             ip=self.host, port=port, hub_port=free_port(), proxy_api_port=free_port(), proxy_command=proxy,
         )
         (self.data_dir / "users").mkdir(mode=0o700, exist_ok=True)

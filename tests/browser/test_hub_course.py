@@ -6,25 +6,14 @@ from __future__ import annotations
 
 import re
 import subprocess
-import uuid
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import JupyterPage
 from hub_helpers import ClassHub, start_hub
+from jupyter_page import JupyterPage
 from test_course import _enrol, answer_quiz, assert_calm
-
-
-class HubPage(JupyterPage):
-    """A JupyterPage on a trainee's server behind the hub (signed in by cookie: no token in the URL)."""
-
-    def open_notebook(self, name: str) -> None:
-        workspace = f"test-{uuid.uuid4().hex[:12]}"
-        self.page.goto(f"{self.lab.base_url}lab/workspaces/{workspace}/tree/{name}?reset")
-        self.page.locator(".jp-NotebookPanel").first.wait_for(timeout=60_000)
-        self.wait_for_kernel_idle()
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +32,7 @@ def test_notebook_02_through_the_hub(chromium: Any, browser_hub: ClassHub) -> No
     page = context.new_page()
     page.set_default_timeout(30_000)
     user_url = f"{browser_hub.url}user/{row['username']}/"
-    jupyter = HubPage(page, SimpleNamespace(base_url=user_url))
+    jupyter = JupyterPage(page, SimpleNamespace(base_url=user_url, token=""))  # signed in by cookie
     try:
         # what a trainee does: open the URL handed out, sign in with their row of the sheet
         page.goto(browser_hub.url)

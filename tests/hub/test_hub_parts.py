@@ -125,3 +125,11 @@ def test_the_hub_says_what_it_needs_when_there_is_no_sheet_yet(tmp_path: Path) -
 def test_the_hub_refuses_a_bad_class_size(tmp_path: Path, bad: list[str]) -> None:
     done = _hub("--sheet", str(tmp_path / "class.csv"), *bad, cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_beyond_loopback_the_hub_says_what_it_exposes() -> None:
+    from cognito_mfa_kit.cli.hub import _exposure
+
+    said = _exposure("0.0.0.0", 8000)
+    assert "sign-in page" in said and "Plain HTTP" in said and "sandbox" in said and ":8000/" in said
+    assert "http://192.0.2.7:8000/" in _exposure("192.0.2.7", 8000)
