@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..hub.server import HubServer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -94,12 +98,11 @@ def run(args: argparse.Namespace) -> int:
             hub.stop()
 
 
-def _prepare(hub: object) -> int:
-    from ..hub.server import HubError, HubInterrupted, HubServer
+def _prepare(hub: HubServer) -> int:
+    from ..hub.server import HubError, HubInterrupted
     from ..lifetime import StopSignals
     from . import CliError
 
-    assert isinstance(hub, HubServer)
     with StopSignals(on_request=hub.request_stop, on_hurry=hub.hurry):
         try:
             hub.prepare()

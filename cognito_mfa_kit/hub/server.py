@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import IO
 
 from ..children import Child, stop_all
-from ..classroom_sheet import load_sheet, rewrite_sheet
+from ..classroom_sheet import Trainee, load_sheet, rewrite_sheet
 from ..labserver import CULL_IDLE_AFTER, find_notebook_dir, lab_options, write_settings_overrides
 from ..lifetime import child_command
 from ..sandbox.statelock import StateLock, StateLocked
@@ -94,7 +94,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
-def sheet_sandbox_port(rows: list) -> int | None:
+def sheet_sandbox_port(rows: list[Trainee]) -> int | None:
     """The loopback port of the sandbox a sheet was written for, if all its rows name the same one."""
     from urllib.parse import urlsplit
 

@@ -4,6 +4,7 @@ and the command's refusals (no JupyterHub started here)."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import stat
 import subprocess
 import sys
@@ -53,7 +54,10 @@ def test_the_authenticator_lets_each_user_in_with_their_own_password_only(tmp_pa
     auth = SheetAuthenticator(settings_file=str(tmp_path / "hub-settings.json"))
 
     def attempt(username: str, password: str) -> str | None:
-        return asyncio.run(auth.authenticate(None, {"username": username, "password": password}))
+        # in a thread of its own: an earlier test (Playwright's sync API) may leave an event loop in this one
+        with concurrent.futures.ThreadPoolExecutor(1) as worker:
+            return worker.submit(asyncio.run, auth.authenticate(None, {"username": username,
+                                                                        "password": password})).result()
 
     assert attempt("trainee-001", "first-pass") == "trainee-001"
     assert attempt("Trainee-001 ", "first-pass") == "trainee-001", "JupyterHub's names are lower case"
