@@ -1,4 +1,4 @@
-# `make lab` and `make test` do all the set-up on a fresh machine, and modify no tracked file:
+# `make lab`, `make test` and `make hub` do all the set-up on a fresh machine, and modify no tracked file:
 #  1. a venv in .venv (without pip: uv needs none, and ensurepip alone takes seconds);
 #  2. the package (editable), and for `make test` its test tools, installed by uv — the venv's, the one on PATH, or
 #     else uv fetched from PyPI into the venv by the system's pip (`pip --python`) or by the venv's own (ensurepip) —
@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LAB_STAMP := $(VENV)/.installed-lab
 # what `make install` installs (editable)
-SPEC ?= .[test]
+SPEC ?= .[test,hub]
 INSTALLER ?= uv
 # nbstripout also drops what JupyterLab writes into language_info from the running kernel (its Python version differs
 # from machine to machine), so a notebook saved in JupyterLab is committed as it was: kernelspec + language_info.name.
@@ -22,7 +22,7 @@ VENV_PIP = { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m 
 FETCH_UV = { { $(PYTHON) -m pip --python $(BIN)/python install -qq uv >&2 \
 	|| { $(VENV_PIP) && $(BIN)/python -m pip install -qq uv >&2; }; } && echo $(BIN)/uv; }
 
-.PHONY: lab test lint bench clean install git-filter
+.PHONY: lab test lint bench clean install git-filter hub hub-deps
 
 # `make lab` installs what the lab needs; `make test` (and `make .venv/.installed`) adds the test tools
 $(LAB_STAMP): pyproject.toml
@@ -31,7 +31,7 @@ $(LAB_STAMP): pyproject.toml
 	touch $(LAB_STAMP)
 
 $(STAMP): $(LAB_STAMP)
-	@$(MAKE) --no-print-directory install SPEC='.[test]'
+	@$(MAKE) --no-print-directory install SPEC='.[test,hub]'
 	touch $(STAMP)
 
 install:
@@ -54,10 +54,27 @@ git-filter:
 	  echo "git-filter: not the top of a git clone of its own: nbstripout's filter left as it is"; \
 	fi
 
+# configurable-http-proxy (npm), which JupyterHub needs for `cognito-mfa-kit hub`, in a folder of the project's own
+NODE_DIR := .node
+CHP_VERSION := 5.3.0
+CHP := $(NODE_DIR)/node_modules/.bin/configurable-http-proxy
+# make hub SHEET=class.csv COUNT=25 [HUB_ARGS="--host 0.0.0.0"]
+SHEET ?= class.csv
+
+$(CHP):
+	@command -v npm >/dev/null || { echo "make: npm is needed for JupyterHub's proxy (apt-get install nodejs npm)"; exit 1; }
+	npm install --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error configurable-http-proxy@$(CHP_VERSION)
+	touch $(CHP)
+
+hub-deps: $(STAMP) $(CHP)
+
 lab: $(LAB_STAMP)
 	$(BIN)/cognito-mfa-kit lab
 
-test: $(STAMP)
+hub: hub-deps
+	$(BIN)/cognito-mfa-kit hub --sheet $(SHEET) $(if $(COUNT),--count $(COUNT)) $(HUB_ARGS)
+
+test: $(STAMP) $(CHP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -66,4 +83,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/kit_overhead.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(NODE_DIR) .pytest_cache .ruff_cache

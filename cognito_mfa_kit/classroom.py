@@ -481,7 +481,9 @@ def provision(
             for r in rows:
                 if r.username in redo_pool:
                     pool_id, client_id = homes[name_for(r.username)]
-                    r = Trainee(r.username, "", pool_id, client_id, region, endpoint_url or "", pools.account)
+                    r = replace(r, temporary_password="", pool_id=pool_id, client_id=client_id, region=region,
+                                endpoint_url=endpoint_url or "", account=pools.account, aws_access_key_id="",
+                                aws_secret_access_key="")  # the hub password stays the trainee's
                 elif r.pool_id in new_clients and check is not None and not check.client_ok(r):
                     r = replace(r, client_id=new_clients[r.pool_id])
                 if r.username in redo:

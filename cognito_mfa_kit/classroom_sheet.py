@@ -4,7 +4,8 @@ The columns are the fields of :class:`Trainee`, in order, and nothing else defin
 is optional when reading: a sheet written before that column existed still reads (its rows get the default) and
 is rewritten with the column the next time ``classroom provision`` touches it.
 
-The sheet carries each trainee's temporary password: every file written here has mode 0600. Rows are appended
+The sheet carries each trainee's temporary password (and, on a sandbox that checks who calls, their key; for a class's
+JupyterHub, their hub password): every file written here has mode 0600. Rows are appended
 one by one (flushed and fsynced) or the whole sheet is replaced atomically (a temporary file in the same folder,
 fsynced, then ``os.replace``), so an interruption never leaves half a sheet.
 
@@ -38,6 +39,9 @@ class Trainee:
     #: the trainee's own key on a sandbox that requires credentials ("" otherwise, and on AWS)
     aws_access_key_id: str = ""
     aws_secret_access_key: str = ""
+    #: the trainee's password for the class's JupyterHub (``cognito-mfa-kit hub``; "" until a hub gives one): the hub
+    #: keeps only its scrypt hash, the sheet carries it for the trainee to read, as it carries their other secrets
+    hub_password: str = ""
 
 
 SHEET_FIELDS = [f.name for f in fields(Trainee)]

@@ -34,7 +34,6 @@ import os
 import secrets
 import select
 import shutil
-import signal
 import subprocess
 import time
 import urllib.error
@@ -42,8 +41,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Any
 
-import psutil
-
+from .children import Child, stop_all
 from .connect import ENV_URL
 from .lifetime import child_command
 from .sandbox.statelock import StateLock, StateLocked
@@ -165,14 +163,31 @@ def jupyter_command(
     Loopback, no news or update checks, kernels idle for ``cull_idle_after`` s shut down; ``settings_dir``: a folder
     holding ``overrides.json`` (:func:`write_settings_overrides`); ``open_notebook``: the page it opens on.
     """
-    if as_root is None:
-        as_root = hasattr(os, "geteuid") and os.geteuid() == 0
     args = [
         "jupyterlab",
         f"--ServerApp.root_dir={Path(notebook_dir).resolve()}",
         f"--ServerApp.ip={host}",
         f"--ServerApp.port={port}",
         f"--ServerApp.open_browser={open_browser}",
+        *lab_options(settings_dir=settings_dir, cull_idle_after=cull_idle_after, as_root=as_root),
+    ]
+    if open_notebook is not None:
+        args.append(f"--LabApp.default_url=/lab/tree/{open_notebook}")
+    if not open_browser:
+        args.append("--no-browser")
+    return child_command(*args)
+
+
+def lab_options(
+    *, settings_dir: str | os.PathLike[str] | None = None, cull_idle_after: float = CULL_IDLE_AFTER,
+    as_root: bool | None = None,
+) -> list[str]:
+    """The options a course's JupyterLab gets, started by the lab or by the class's hub (a user's server): no news
+    or update checks, kernels idle for ``cull_idle_after`` s shut down, the settings overrides in ``settings_dir``,
+    ``--allow-root`` when running as root."""
+    if as_root is None:
+        as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    args = [
         # a course runs offline: no announcements feed, no update check (and no pop-up asking about them)
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
@@ -185,13 +200,9 @@ def jupyter_command(
     ]
     if settings_dir is not None:
         args.append(f"--LabApp.app_settings_dir={Path(settings_dir).resolve()}")
-    if open_notebook is not None:
-        args.append(f"--LabApp.default_url=/lab/tree/{open_notebook}")
-    if not open_browser:
-        args.append("--no-browser")
     if as_root:
         args.append("--allow-root")
-    return child_command(*args)
+    return args
 
 
 def write_settings_overrides(folder: str | os.PathLike[str]) -> Path:
@@ -250,74 +261,6 @@ def jupyter_env(base: dict[str, str], *, token: str) -> dict[str, str]:
     env.pop("JUPYTER_TOKEN_FILE", None)
     env["JUPYTER_TOKEN"] = token
     return env
-
-
-# --------------------------------------------------------------------------- child processes
-
-
-class Child:
-    """A child process in its own session (process group)."""
-
-    def __init__(self, name: str, cmd: list[str], *, env: dict[str, str], log: IO[bytes], stdout: int | IO[bytes]):
-        self.name = name
-        self.proc = subprocess.Popen(
-            cmd, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=log, start_new_session=True
-        )
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def running(self) -> bool:
-        return self.proc.poll() is None
-
-    def descendants(self) -> list[psutil.Process]:
-        """The processes started under it (kernels run in sessions of their own, so not in its group)."""
-        if not self.running():
-            return []
-        try:
-            return psutil.Process(self.pid).children(recursive=True)
-        except psutil.Error:
-            return []
-
-    def terminate(self) -> None:
-        """Ask it to stop (SIGTERM)."""
-        if self.running():
-            self.proc.send_signal(signal.SIGTERM)
-
-    def kill(self) -> None:
-        """SIGKILL to its process group (anything of it still there) and to it; then reap it."""
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        if self.running():
-            self.proc.kill()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL'd: only an uninterruptible sleep delays it
-            pass
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-
-
-def _still_running(procs: list[psutil.Process]) -> list[psutil.Process]:
-    alive = []
-    for proc in procs:
-        try:
-            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
-                alive.append(proc)
-        except psutil.Error:
-            pass
-    return alive
-
-
-def _signal_all(procs: list[psutil.Process], sig: int) -> None:
-    for proc in procs:
-        try:
-            proc.send_signal(sig)  # psutil checks the pid was not reused meanwhile
-        except psutil.Error:
-            pass
 
 
 def _tail(path: Path, start: int, limit: int = 4000) -> str:
@@ -578,22 +521,7 @@ class LabServer:
             return
         self._stopped = True
         try:
-            children = self.children()
-            under = [p for child in children for p in child.descendants()]  # before they go (kernels, ...)
-            for child in children:
-                child.terminate()
-            deadline = time.monotonic() + timeout
-            while not self._hurry and time.monotonic() < deadline and any(c.running() for c in children):
-                time.sleep(0.05)
-            for child in children:
-                child.kill()
-            left = _still_running(under)  # e.g. kernels JupyterLab could not shut down
-            if left and not self._hurry:
-                _signal_all(left, signal.SIGTERM)
-                deadline = time.monotonic() + 3
-                while not self._hurry and time.monotonic() < deadline and _still_running(left):
-                    time.sleep(0.05)
-            _signal_all(_still_running(left), signal.SIGKILL)
+            stop_all(self.children(), timeout=timeout, hurried=lambda: self._hurry)
         finally:
             if self._log is not None:
                 self._log.close()

@@ -39,8 +39,29 @@ def _conda_dependencies() -> dict[str, str]:
 
 
 def test_environment_yml_has_every_runtime_dependency_of_pyproject() -> None:
+    _check_mirrored(_pyproject()["project"]["dependencies"])
+
+
+def test_environment_yml_has_the_hub_extra_and_its_proxy() -> None:
+    """`cognito-mfa-kit hub` works from the conda environment too: the [hub] extra, and JupyterHub's proxy."""
+    hub = _pyproject()["project"]["optional-dependencies"]["hub"]
+    assert any(_name(r) == "jupyterhub" for r in hub)
+    _check_mirrored(hub)
+    assert "configurable-http-proxy" in _conda_dependencies()
+
+
+def test_make_test_installs_the_hub_extra_and_its_proxy() -> None:
+    """`make test` on a fresh machine sets up what the hub tests need: the [hub] extra and npm's proxy in .node/."""
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"pip install -q -e '\.\[test,hub\]'", makefile)
+    assert re.search(r"^test: \$\(STAMP\) \$\(CHP\)$", makefile, re.M)
+    assert re.search(r"npm install --prefix \$\(NODE_DIR\) .*configurable-http-proxy@", makefile)
+    assert ".node/" in (ROOT / ".gitignore").read_text().split()
+
+
+def _check_mirrored(requirements: list[str]) -> None:
     conda = _conda_dependencies()
-    for requirement in _pyproject()["project"]["dependencies"]:
+    for requirement in requirements:
         name = _name(requirement)
         conda_name = CONDA_NAMES.get(name, name)
         assert conda_name in conda, f"{requirement!r} from pyproject.toml is missing in environment.yml"

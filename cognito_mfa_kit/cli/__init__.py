@@ -7,7 +7,7 @@ import importlib
 import sys
 
 #: sub-command modules, in the order ``--help`` lists them
-COMMANDS = ["sandbox", "lab", "doctor", "cleanup", "classroom"]
+COMMANDS = ["sandbox", "lab", "hub", "doctor", "cleanup", "classroom"]
 
 
 def build_parser() -> argparse.ArgumentParser:

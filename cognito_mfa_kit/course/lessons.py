@@ -1,6 +1,6 @@
 """Small lesson helpers, so that a notebook cell stays one to three lines. None makes a call that fails.
 
-- :func:`next_code` waits for the authenticator's next 30-second step (the sandbox's clock jumps; AWS sleeps).
+- :func:`next_code` waits for the authenticator's next 30-second step (its pool's clock jumps; AWS sleeps).
 - :func:`fresh_user` re-creates a user so a notebook can be re-run from the top.
 - :func:`enrolled_user` is the seed's steps 1–7 in one call (through MFA_SETUP on a pool that requires MFA).
 - :func:`sessions` puts the sessions of a challenge chain side by side (masked) to show they differ.
@@ -145,8 +145,18 @@ def masked_key_uri(authenticator: VirtualAuthenticator) -> str:
     return uri.replace(authenticator.secret, mask_value(authenticator.secret))
 
 
+def _pool_of(clock: Any) -> str | None:
+    """The user pool whose clock ``clock`` is (through a skewed phone's), if it is one; else ``None``."""
+    while clock is not None:
+        pool = getattr(clock, "pool", None)
+        if pool is not None:
+            return str(pool)
+        clock = getattr(clock, "clock", None)
+    return None
+
+
 class _SkewedClock:
-    """The lab's clock shifted by ``offset`` seconds: a phone whose clock runs fast (+) or slow (−)."""
+    """A clock shifted by ``offset`` seconds: a phone whose clock runs fast (+) or slow (−)."""
 
     def __init__(self, clock: Any, offset: float) -> None:
         self.clock, self.offset = clock, float(offset)
@@ -156,7 +166,8 @@ class _SkewedClock:
 
 
 def skewed(lab: Lab, authenticator: VirtualAuthenticator, seconds: float) -> VirtualAuthenticator:
-    """The same authenticator on a phone whose clock is ``seconds`` ahead (or behind, negative) of Cognito's."""
+    """The same authenticator on a phone whose clock is ``seconds`` ahead (or behind, negative) of Cognito's (the
+    clock of the authenticator's pool)."""
     from ..totp import VirtualAuthenticator
 
     return VirtualAuthenticator(authenticator.secret, _SkewedClock(authenticator.clock, seconds),
