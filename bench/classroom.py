@@ -25,8 +25,8 @@ import boto3
 from botocore.config import Config
 
 from cognito_mfa_kit import classroom
-from cognito_mfa_kit.quotas import DEFAULT_RPS
 from cognito_mfa_kit.ratelimit import QuotaCaller, RateLimiter
+from cognito_mfa_kit.sandbox.quotas import DEFAULT_RPS
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from typing import Any
 from botocore import xform_name
 from botocore.exceptions import ClientError
 
-from .quotas import DEFAULT_RPS, category
+from .sandbox.quotas import DEFAULT_RPS, category
 
 #: The error codes that mean "slow down" (Cognito answers them with HTTP 400, so legacy botocore won't retry).
 THROTTLE_CODES = frozenset({"TooManyRequestsException", "ThrottlingException"})

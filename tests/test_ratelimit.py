@@ -7,8 +7,8 @@ import random
 import pytest
 from botocore.exceptions import ClientError
 
-from cognito_mfa_kit import quotas
 from cognito_mfa_kit.ratelimit import Backoff, QuotaCaller, RateLimiter
+from cognito_mfa_kit.sandbox import quotas
 
 
 class FakeTime:

@@ -4,7 +4,7 @@
 >>> sandbox.server.app.hooks.append(faults)           # or: cognito-mfa-kit sandbox --throttle-rate 0.3 ...
 
 - ``throttle_rate`` F: a fraction F of cognito-idp calls (chosen by a seeded RNG) get ``TooManyRequestsException``.
-- ``rate_limit`` R: in each of Cognito's quota categories (:mod:`cognito_mfa_kit.quotas`), calls beyond R in any
+- ``rate_limit`` R: in each of Cognito's quota categories (:mod:`cognito_mfa_kit.sandbox.quotas`), calls beyond R in any
   sliding second get ``TooManyRequestsException``; refused calls do not count. Operations outside the table
   are not limited.
 - ``latency_ms`` N: every cognito-idp call waits N ms before it is answered.
@@ -25,7 +25,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from ..quotas import category
+from .quotas import category
 
 THROTTLED_BODY = {"__type": "TooManyRequestsException", "message": "Rate exceeded"}
 

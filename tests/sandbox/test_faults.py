@@ -13,10 +13,10 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from cognito_mfa_kit.lifetime import child_command
-from cognito_mfa_kit.quotas import OPERATION_CATEGORY
 from cognito_mfa_kit.sandbox import Sandbox
 from cognito_mfa_kit.sandbox import faults as faults_module
 from cognito_mfa_kit.sandbox.faults import Faults, install
+from cognito_mfa_kit.sandbox.quotas import OPERATION_CATEGORY
 
 
 class FakeClock:

@@ -1,7 +1,8 @@
 """Cognito user-pool request-rate quotas: categories, their default rates, and which operation counts where.
 
 One table, shared by the client-side limiter (:mod:`cognito_mfa_kit.ratelimit`) and the sandbox's
-``--rate-limit`` fault (:mod:`cognito_mfa_kit.sandbox.faults`), so both sides agree on what is counted together.
+``--rate-limit`` fault (:mod:`cognito_mfa_kit.sandbox.faults`), so both sides agree on what is counted together. It
+lives in the sandbox, the lowest layer both can import (the sandbox imports nothing above it).
 
 Source: the reference §4 (Cognito developer guide, "Quotas in Amazon Cognito", category_operations). The
 documented memberships are UserCreation (SignUp, ConfirmSignUp, AdminCreateUser, AdminConfirmSignUp) and
