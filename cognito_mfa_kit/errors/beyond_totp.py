@@ -9,8 +9,9 @@ within a code stays most-specific-first). ``EXAMPLES`` gives, per key, a (code, 
 
 from __future__ import annotations
 
-_DEV = "https://docs.aws.amazon.com/cognito/latest/developerguide/"
-_API = "https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_{}.html"
+from .doc_pages import API_PAGE as _API
+from .doc_pages import DEV_GUIDE as _DEV
+
 _PLANS = _DEV + "cognito-sign-in-feature-plans.html"
 _PASSKEYS = _DEV + "amazon-cognito-user-pools-authentication-flow-methods.html"
 _CHOICE = _DEV + "authentication-flows-selection-sdk.html"

@@ -12,12 +12,11 @@ import re
 from dataclasses import dataclass
 
 from . import beyond_totp as _beyond_totp
+from .doc_pages import API_PAGE
+from .doc_pages import DEV_GUIDE as _DEV
 
 __all__ = ["API_PAGE", "CATALOGUE", "GENERIC", "Rule", "SKEW"]
 
-_DEV = "https://docs.aws.amazon.com/cognito/latest/developerguide/"
-#: The API Reference page of an operation (``API_PAGE.format("VerifySoftwareToken")``).
-API_PAGE = "https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_{}.html"
 _TOTP_DOC = _DEV + "user-pool-settings-mfa-totp.html"
 _MFA_DOC = _DEV + "user-pool-settings-mfa.html"
 _FLOW_DOC = _DEV + "amazon-cognito-user-pools-authentication-flow.html"
