@@ -53,7 +53,7 @@ def test_environment_yml_has_the_hub_extra_and_its_proxy() -> None:
 def test_make_test_installs_the_hub_extra_and_its_proxy() -> None:
     """`make test` on a fresh machine sets up what the hub tests need: the [hub] extra and npm's proxy in .node/."""
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"pip install -q -e '\.\[test,hub\]'", makefile)
+    assert re.search(r"^\t@\$\(MAKE\) --no-print-directory install SPEC='\.\[test,hub\]'$", makefile, re.M)
     assert re.search(r"^test: \$\(STAMP\) \$\(CHP\)$", makefile, re.M)
     assert re.search(r"npm install --prefix \$\(NODE_DIR\) .*configurable-http-proxy@", makefile)
     assert ".node/" in (ROOT / ".gitignore").read_text().split()
@@ -375,7 +375,7 @@ def _fake_venv(
               "-m pip --version") test -f {root}/has-pip;;
               "-m ensurepip") touch {root}/has-pip;;
               "-m pip install -qq uv") {make_uv if venv_pip_fetches_uv else "exit 1"};;
-              "-m pip install -q --upgrade pip"|"-m pip install -q -e .[test]") exit {pip_install};;
+              "-m pip install -q --upgrade pip"|"-m pip install -q -e .[test,hub]") exit {pip_install};;
               *) echo "fake python: unexpected arguments: $*" >&2; exit 2;;
             esac""",
     }
@@ -397,8 +397,8 @@ def _install(venv: Path, **variables: str) -> tuple[subprocess.CompletedProcess[
     return out, log.read_text().splitlines() if log.exists() else []
 
 
-UV_INSTALL = "uv pip install -q --python {venv}/bin/python -e .[test]"
-PIP_INSTALL = "python -m pip install -q -e .[test]"
+UV_INSTALL = "uv pip install -q --python {venv}/bin/python -e .[test,hub]"
+PIP_INSTALL = "python -m pip install -q -e .[test,hub]"
 
 
 def test_install_uses_the_venvs_uv_and_not_pip(tmp_path: Path) -> None:

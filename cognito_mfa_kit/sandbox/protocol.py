@@ -246,7 +246,10 @@ def _as_botocore_input(value: Any, shape: Shape) -> Any:
 
 
 def _known_only(value: Any, shape: Shape) -> Any:
-    """``value`` without the members its shape does not know (they are ignored)."""
+    """``value`` without the members its shape does not know (they are ignored); a document (a structure of no
+    declared members, such as CompleteWebAuthnRegistration's ``Credential``) is free-form and kept whole."""
+    if shape.metadata.get("document"):
+        return value
     kind = shape.type_name
     if kind == "structure" and isinstance(value, dict):
         members = shape.members  # type: ignore[attr-defined]

@@ -19,6 +19,28 @@ def _listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _listening_ports(process: psutil.Process) -> set[int]:
+    """The TCP ports ``process`` listens on (none if it has ended meanwhile: short-lived helpers come and go)."""
+    try:
+        return {c.laddr.port for c in process.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN}
+    except psutil.NoSuchProcess:
+        return set()
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _command(process: psutil.Process) -> str:
+    try:
+        return " ".join(process.cmdline()[:4])
+    except psutil.NoSuchProcess:
+        return f"(pid {process.pid}, ended)"
+
+
 def test_a_hub_killed_outright_leaves_nothing_running(tmp_path) -> None:
     hub = start_hub(tmp_path, "--count", "1")
     try:
@@ -27,18 +49,16 @@ def test_a_hub_killed_outright_leaves_nothing_running(tmp_path) -> None:
         assert trainee.sign_in(row["username"], row["hub_password"])
         trainee.start_server()
         processes = psutil.Process(hub.proc.pid).children(recursive=True)
-        ports = sorted({c.laddr.port for p in processes for c in p.net_connections(kind="tcp")
-                        if c.status == psutil.CONN_LISTEN})
+        ports = sorted(set().union(*(_listening_ports(p) for p in processes)))
         assert len(ports) >= 5, "proxy (2), hub, sandbox, the trainee's server"
         hub.proc.send_signal(signal.SIGKILL)
         hub.proc.wait(10)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and (
-                [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+                [p for p in processes if _alive(p)]
                 or [p for p in ports if _listening(p)]):
             time.sleep(0.5)
-        assert not [" ".join(p.cmdline()[:4]) for p in processes if p.is_running()
-                    and p.status() != psutil.STATUS_ZOMBIE], "a child outlived the hub"
+        assert not [_command(p) for p in processes if _alive(p)], "a child outlived the hub"
         assert not [p for p in ports if _listening(p)], "something still listens"
     finally:
         if hub.proc.poll() is None:

@@ -25,8 +25,8 @@ def test_without_threat_protection_there_is_no_history(cognito):
 
 
 def _protected(cognito, **kwargs):
-    pool = make_pool(cognito, **kwargs)
-    cognito.update_user_pool(UserPoolId=pool.id, UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"})
+    pool = make_pool(cognito, tier="PLUS", **kwargs)  # threat protection needs the Plus feature plan
+    cognito.update_user_pool(UserPoolId=pool.id, UserPoolTier="PLUS", UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"})
     return pool
 
 

@@ -137,6 +137,16 @@ def test_unknown_members_are_ignored(cognito, sandbox):
     assert status == 200 and "UserPools" in payload
 
 
+def test_a_document_member_is_kept_whole_while_unknown_members_go():
+    """CompleteWebAuthnRegistration's Credential is a document (free-form JSON): its contents are not "unknown
+    members" of a structure to drop; an unknown top-level member still is."""
+    credential = {"id": "abc", "response": {"clientDataJSON": "eyJ9", "transports": ["internal"]}}
+    body = json.dumps({"AccessToken": "a" * 20, "Credential": credential, "Color": "red"}).encode()
+    request = protocol.check(f"{PREFIX}.CompleteWebAuthnRegistration", body)
+    assert request.params == {"AccessToken": "a" * 20, "Credential": credential}
+    assert request.pruned
+
+
 def test_empty_body_is_an_empty_object(sandbox):
     status, payload, _ = _call(sandbox, f"{PREFIX}.ListUserPools", b"")
     assert (status, payload["__type"]) == (400, "InvalidParameterException")
