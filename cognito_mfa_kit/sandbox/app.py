@@ -14,12 +14,13 @@ Routes:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -29,7 +30,7 @@ from moto.core.utils import camelcase_to_underscores
 from werkzeug.wrappers import Request, Response
 
 from . import access, activity, protocol
-from .backend import LOCK, domain_pool, find_pool, install, sandbox_backends
+from .backend import LOCK, VISIBLE_POOLS, domain_pool, find_pool, install, sandbox_backends
 from .control import Control
 from .credentials import Keyring, Principal, SignatureError, verify
 from .federation import DEMO_IDP_PATH
@@ -141,6 +142,21 @@ def _cognito_error(kind: str, message: str, status: int = 400) -> Response:
 def _error(kind: str, message: str, status: int = 400) -> Response:
     """A refusal outside the cognito-idp protocol (a 404), in the shape of its errors."""
     return _json({"__type": kind, "message": message}, status)
+
+
+@contextlib.contextmanager
+def _visible_pools(principal: Principal | None, operation: str) -> Iterator[None]:
+    """Around a trainee's ListUserPools on a shared sandbox: the backend lists (and pages over) their pools only —
+    the ones they own and the shared ones holding their user. [UNVERIFIED] IAM can't scope ListUserPools to
+    resources; a class sandbox shows each trainee their own pools rather than all or none."""
+    if principal is None or principal.is_trainer or operation != "ListUserPools":
+        yield
+        return
+    token = VISIBLE_POOLS.set(frozenset(principal.pools | set(principal.users)))
+    try:
+        yield
+    finally:
+        VISIBLE_POOLS.reset(token)
 
 
 def _mark_named_user(operation: str, params: dict[str, Any]) -> None:
@@ -280,7 +296,7 @@ class SandboxApp:
         an internal error (HTTP 500 ``InternalErrorException``)."""
         operation, params = checked.name, checked.params
         try:
-            with LOCK:
+            with LOCK, _visible_pools(principal if self.keyring is not None else None, operation):
                 status, headers, body = SandboxResponse.dispatch(request, request.url, request.headers)
                 if int(status) == 200:
                     if self.keyring is not None:
@@ -303,7 +319,7 @@ class SandboxApp:
 
     def _ownership(self, principal: Principal | None, operation: str, params: dict[str, Any], body: Any) -> Any:
         """After a successful call on a shared sandbox: a trainee owns the pools they create, a deleted pool is
-        nobody's, and ListUserPools shows a trainee their own pools only."""
+        nobody's (ListUserPools shows a trainee their own pools only: :func:`_visible_pools`)."""
         assert self.keyring is not None
         if operation == "DeleteUserPool" and isinstance(params.get("UserPoolId"), str):
             self.keyring.forget_pool(params["UserPoolId"])
@@ -312,11 +328,6 @@ class SandboxApp:
         if operation == "CreateUserPool":
             principal.pools.add(json.loads(body)["UserPool"]["Id"])
             self.keyring.changed(principal)
-        elif operation == "ListUserPools":
-            answer = json.loads(body)
-            mine = principal.pools | set(principal.users)
-            answer["UserPools"] = [p for p in answer.get("UserPools", []) if p.get("Id") in mine]
-            body = json.dumps(answer)
         return body
 
     def jwks(self, pool_id: str) -> Response:

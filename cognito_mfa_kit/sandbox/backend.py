@@ -26,7 +26,9 @@ import moto.cognitoidp.models as moto_models
 import moto.cognitoidp.responses as moto_responses
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdpUserPool, CognitoIdpUserPoolClient
+from moto.cognitoidp.utils import PAGINATION_MODEL
 from moto.core.base_backend import BackendDict
+from moto.utilities.paginator import paginate
 
 from . import email_mfa, passkeys, plans
 from .answers import ChallengeAnswers
@@ -57,6 +59,8 @@ __all__ = [
 #: moto's backends are not thread-safe: every call (and every read of the backends' state) holds this lock.
 LOCK = threading.RLock()
 #: The access token the call being served was checked with, and what it named (its operation's lookups reuse it).
+#: The pools ListUserPools may show in this call (a trainee's own, set by the app around the call); ``None``: all.
+VISIBLE_POOLS: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("visible_pools", default=None)
 CHECKED_TOKEN: contextvars.ContextVar[tuple[str, Any] | None] = contextvars.ContextVar("checked_token", default=None)
 
 
@@ -92,6 +96,14 @@ class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRule
         _plan_defaults(pool)
         self.user_pools[pool.id] = pool
         return pool
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_user_pools(self) -> list[CognitoIdpUserPool]:  # type: ignore[override]
+        # A trainee's listing pages over the pools they may see (MaxResults and NextToken count theirs), not over
+        # every pool of the class then filtered: with 60 others' pools first, a page would come back empty.
+        visible = VISIBLE_POOLS.get()
+        pools = list(self.user_pools.values())
+        return pools if visible is None else [p for p in pools if p.id in visible]
 
     def update_user_pool(self, user_pool_id: str, extended_config: dict[str, Any]) -> None:
         pool = self.describe_user_pool(user_pool_id)

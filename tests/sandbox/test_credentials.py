@@ -174,6 +174,21 @@ def test_a_trainee_owns_their_pool_and_the_pools_they_create(box, trainer):
     alice.client.delete_user_pool(UserPoolId=created)
 
 
+def test_a_trainees_pool_listing_pages_over_their_own_pools_however_many_others_there_are(box, trainer):
+    """A class sandbox holds many pools: a trainee's ListUserPools pages over theirs (MaxResults counts theirs), so
+    a page is never empty just because 60 other pools came first."""
+    mine = [_pool(trainer)[0] for _ in range(3)]
+    for _ in range(61):  # the class's other pools, all made after the trainee's
+        trainer.create_user_pool(PoolName=f"other-{uuid.uuid4().hex[:8]}")
+    carol = _Trainee(box, f"carol-{uuid.uuid4().hex[:6]}", pools=mine)
+    first = carol.client.list_user_pools(MaxResults=2)
+    assert [p["Id"] for p in first["UserPools"]] == mine[:2] and first.get("NextToken")
+    rest = carol.client.list_user_pools(MaxResults=2, NextToken=first["NextToken"])
+    assert [p["Id"] for p in rest["UserPools"]] == mine[2:] and not rest.get("NextToken")
+    everyone = trainer.list_user_pools(MaxResults=60)
+    assert len(everyone["UserPools"]) == 60 and everyone.get("NextToken")  # the trainer still sees them all
+
+
 def test_a_trainee_cannot_reach_another_trainees_pool(box, trainer):
     theirs, _ = _pool(trainer)
     _user(trainer, theirs, "bob-user")
