@@ -111,7 +111,7 @@ class ManagedLoginSteps:
     def managed_start_passkey(self, pool: SandboxUserPool, client_id: str, username: str) -> dict[str, Any]:
         """/passkeys/add: StartWebAuthnRegistration's rules for the user the session cookie names."""
         s: Any = self
-        return s._start_registration(pool, s.admin_get_user(pool.id, username), client_id)  # type: ignore[no-any-return]
+        return s._start_registration(pool, s.admin_get_user(pool.id, username), client_id)
 
     def managed_complete_passkey(self, pool: SandboxUserPool, client_id: str, username: str, credential: Any) -> None:
         """/passkeys/add's answer: CompleteWebAuthnRegistration's rules (the attestation checked by ``webauthn``)."""
