@@ -125,6 +125,11 @@ def start_sandbox(baseline: str | None = None) -> Target:
         [sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=cwd, env=env,
     )
+    return _serving(target, proc)
+
+
+def _serving(target: Target, proc: subprocess.Popen[str]) -> Target:
+    """``target`` once the sandbox process ``proc`` has printed its endpoint and answers its health check."""
     target.proc = proc
     assert proc.stdout is not None
     with selectors.DefaultSelector() as sel:
@@ -161,15 +166,7 @@ def start_sandbox_on(server_class: str, package: str, label: str) -> Target:
     target = Target(label, f"cognito-mfa-kit {__version__}, moto {md.version('moto')}, {version}")
     proc = subprocess.Popen([sys.executable, "-c", _SERVE, server_class, str(ROOT / "bench")], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
-    target.proc = proc
-    assert proc.stdout is not None
-    with selectors.DefaultSelector() as sel:
-        sel.register(proc.stdout, selectors.EVENT_READ)
-        if not sel.select(START_TIMEOUT):
-            raise RuntimeError("the sandbox printed no endpoint")
-    target.endpoint = proc.stdout.readline().strip()
-    _wait_http(f"{target.endpoint}/_sandbox/health", proc)
-    return target
+    return _serving(target, proc)
 
 
 def start_moto_server() -> Target:

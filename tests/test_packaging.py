@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -133,19 +134,36 @@ def test_license_is_an_spdx_expression_and_the_build_backend_supports_it() -> No
     assert minimum and int(minimum.group(1)) >= 77, f"{setuptools_pin}: SPDX licences need setuptools>=77"
 
 
-def test_building_the_package_prints_no_deprecation_of_ours(tmp_path: Path) -> None:
-    """A real PEP 517 build (setuptools from the index, as `make` gets it) of a copy of the tracked files."""
+def _build_wheel(tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Build a wheel of a copy of the tracked files into ``tmp_path/wheel``."""
     source = _copy_tracked_files(tmp_path / "src")
     uv = Path(sys.prefix, "bin", "uv")  # `make` installs with uv when it can (then the venv has no pip)
     if uv.exists():
         build = [str(uv), "build", "--wheel", "--out-dir", str(tmp_path / "wheel"), str(source)]
     else:
         build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)]
-    out = subprocess.run(build, capture_output=True, text=True)
+    return subprocess.run(build, capture_output=True, text=True)
+
+
+def test_building_the_package_prints_no_deprecation_of_ours(tmp_path: Path) -> None:
+    """A real PEP 517 build (setuptools from the index, as `make` gets it) of a copy of the tracked files."""
+    out = _build_wheel(tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     assert list((tmp_path / "wheel").glob("cognito_mfa_kit-*.whl"))
     noise = [line for line in (out.stdout + out.stderr).splitlines() if re.search(r"deprecat", line, re.I)]
     assert noise == [], "\n".join(noise)
+
+
+def test_the_wheel_ships_every_page_template(tmp_path: Path) -> None:
+    """The sandbox's pages render from package data: each tracked template (the shared ``_page.html`` too)."""
+    out = _build_wheel(tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    [wheel] = (tmp_path / "wheel").glob("cognito_mfa_kit-*.whl")
+    listed = subprocess.run(["git", "ls-files", "cognito_mfa_kit/**/templates/*.html"], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    templates = set(listed.stdout.split())
+    assert "cognito_mfa_kit/sandbox/templates/_page.html" in templates
+    assert templates <= set(zipfile.ZipFile(wheel).namelist())
 
 
 # --------------------------------------------------------------------------- set-up keeps a clone clean

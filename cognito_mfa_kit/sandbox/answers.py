@@ -3,6 +3,7 @@ MFA_SETUP, NEW_PASSWORD_REQUIRED, PASSWORD_VERIFIER, DEVICE_SRP_AUTH, DEVICE_PAS
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from moto.cognitoidp.exceptions import (
@@ -17,6 +18,7 @@ from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient, Use
 from . import srp
 from .clock import CLOCK
 from .devices import Device
+from .email_mfa import WRONG_CODE
 from .exceptions import SoftwareTokenMFANotFoundException
 from .model import SandboxUserPool, mfa
 from .sessions import AuthSession
@@ -42,6 +44,23 @@ class ChallengeAnswers:
             raise NotAuthorizedError("Invalid session for the user.")
         self._check_secret_hash(client, username, responses.get("SECRET_HASH"))
         return pool, client, user
+
+    def _take_sent_code(self, session_id: str, client_id: str, responses: dict[str, str], step: str,
+                        parameter: str) -> tuple[
+        AuthSession, SandboxUserPool, CognitoIdpUserPoolClient, CognitoIdpUser
+    ]:
+        """Check the answer to a code the sandbox sent (SMS_OTP, EMAIL_OTP) and spend its session. Rules: no
+        ``parameter`` → InvalidParameterException; a wrong code → CodeMismatchException (the session may retry)."""
+        session = self.sessions.take(session_id, step, client_id=client_id)
+        pool, client, user = self._session_user(session, responses)
+        code = responses.get(parameter)
+        if not code:
+            raise InvalidParameterException(f"Missing required parameter {parameter}")
+        if not secrets.compare_digest(str(code), str(session.data.get("code", ""))):
+            self.sessions.wrong_code(session)
+            raise CodeMismatchException(WRONG_CODE)
+        self.sessions.spend(session)
+        return session, pool, client, user
 
     def _verifier_session(self, session_id: str | None, responses: dict[str, str], step: str,
                           client_id: str) -> AuthSession:

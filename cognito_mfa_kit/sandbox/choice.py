@@ -37,7 +37,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from moto.cognitoidp.exceptions import CodeMismatchException, InvalidParameterException, NotAuthorizedError
+from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient
 
 from . import challenges, email_mfa, plans
@@ -202,15 +202,7 @@ class ChoiceSignIn:
         return self._first_factor(pool, client, user, session.step, responses, session.data.get("device_key"))
 
     def _answer_sms_otp(self, session_id: str, client_id: str, responses: dict[str, str]) -> dict[str, Any]:
-        session = self.sessions.take(session_id, "SMS_OTP", client_id=client_id)
-        pool, client, user = self._session_user(session, responses)
-        code = responses.get("SMS_OTP_CODE")
-        if not code:
-            raise InvalidParameterException("Missing required parameter SMS_OTP_CODE")
-        if not secrets.compare_digest(str(code), str(session.data.get("code", ""))):
-            self.sessions.wrong_code(session)
-            raise CodeMismatchException(email_mfa.WRONG_CODE)
-        self.sessions.spend(session)
+        session, pool, client, user = self._take_sent_code(session_id, client_id, responses, "SMS_OTP", "SMS_OTP_CODE")
         if user.attribute_lookup.get("phone_number_verified") != "true":
             user.update_attributes([{"Name": "phone_number_verified", "Value": "true"}])
         return self._signed_in(pool, client, user, self._session_device(pool, user, session))

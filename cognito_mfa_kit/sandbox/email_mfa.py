@@ -29,7 +29,7 @@ import re
 import secrets
 from typing import Any
 
-from moto.cognitoidp.exceptions import CodeMismatchException, InvalidParameterException
+from moto.cognitoidp.exceptions import InvalidParameterException
 from moto.cognitoidp.models import CognitoIdpUser
 
 from . import plans
@@ -131,18 +131,11 @@ _ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 class EmailOtpAnswers:
     """The EMAIL_OTP part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin: it uses the
-    backend's sessions, ``_session_user``, ``_challenge``, ``_signed_in`` and ``_session_device``)."""
+    backend's sessions, ``_session_user``, ``_take_sent_code``, ``_challenge``, ``_signed_in`` and
+    ``_session_device``)."""
 
     def _answer_email_otp(self, session_id: str, client_id: str, responses: dict[str, str]) -> dict[str, Any]:
-        session = self.sessions.take(session_id, EMAIL, client_id=client_id)
-        pool, client, user = self._session_user(session, responses)
-        code = responses.get("EMAIL_OTP_CODE")
-        if not code:
-            raise InvalidParameterException("Missing required parameter EMAIL_OTP_CODE")
-        if not secrets.compare_digest(str(code), str(session.data.get("code", ""))):
-            self.sessions.wrong_code(session)
-            raise CodeMismatchException(WRONG_CODE)
-        self.sessions.spend(session)
+        session, pool, client, user = self._take_sent_code(session_id, client_id, responses, EMAIL, "EMAIL_OTP_CODE")
         mark_email_verified(user)
         if session.data.get("setup"):
             record = mfa(user)

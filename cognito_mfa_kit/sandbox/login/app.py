@@ -340,6 +340,17 @@ class ManagedLogin:
         return self._error("Sign in again", message.text, restart=self._restart_url(item),
                            api_error=message.api_error)
 
+    def _answer(self, pool: SandboxUserPool, item: PendingSignIn, respond: Callable[..., dict[str, Any]],
+                *args: Any) -> Response | PageMessage:
+        """Answer the step with ``respond(item.session, item.client_id, *args)``: the next page, or the message to
+        show when the API refused it (a refusal that needs a restart ends the sign-in)."""
+        try:
+            answer = respond(item.session, item.client_id, *args)
+        except JsonRESTError as error:
+            message = message_for(error)
+            return self._refused(item, message) if message.restart else message
+        return self._next(LoginServer(pool), pool, item.params, item.client_id, answer, item)
+
     def _alive(self, backend: Any, item: PendingSignIn) -> PageMessage | None:
         """None if the step's API session can still be answered, else why not."""
         try:
@@ -362,15 +373,10 @@ class ManagedLogin:
             if not SIX_DIGITS.match(code):
                 message = PageMessage("Enter the 6-digit code.")
             else:
-                try:
-                    answer = backend.managed_respond(item.session, item.client_id, item.step,
-                                                     {f"{item.step}_CODE": code})
-                except JsonRESTError as error:
-                    message = message_for(error)
-                    if message.restart:
-                        return self._refused(item, message)
-                else:
-                    return self._next(LoginServer(pool), pool, item.params, item.client_id, answer, item)
+                outcome = self._answer(pool, item, backend.managed_respond, item.step, {f"{item.step}_CODE": code})
+                if isinstance(outcome, Response):
+                    return outcome
+                message = outcome
         if item.step == "SMS_MFA":
             prompt = (f"We sent a code by text message to {item.parameters.get('CODE_DELIVERY_DESTINATION', '')}. "
                       "Enter it below.")
@@ -404,14 +410,10 @@ class ManagedLogin:
             if not SIX_DIGITS.match(code):
                 message = PageMessage("Enter the 6-digit code your authenticator app shows.")
             else:
-                try:
-                    answer = backend.managed_verify_setup(item.session, item.client_id, code)
-                except JsonRESTError as error:
-                    message = message_for(error)
-                    if message.restart:
-                        return self._refused(item, message)
-                else:
-                    return self._next(LoginServer(pool), pool, item.params, item.client_id, answer, item)
+                outcome = self._answer(pool, item, backend.managed_verify_setup, code)
+                if isinstance(outcome, Response):
+                    return outcome
+                message = outcome
         uri = pages.key_uri(item.secret, item.username, pool.name)
         return pages.render(PACKAGE, "setup.html", pool_name=pool.name, flow=item.id, qr=pages.qr_data_uri(uri),
                             key=pages.grouped(item.secret), message=message)
@@ -454,15 +456,11 @@ class ManagedLogin:
             if not password:
                 message = PageMessage("Enter a new password.")
             else:
-                try:
-                    answer = backend.managed_respond(item.session, item.client_id, "NEW_PASSWORD_REQUIRED",
-                                                     {"NEW_PASSWORD": password})
-                except JsonRESTError as error:
-                    message = message_for(error)
-                    if message.restart:
-                        return self._refused(item, message)
-                else:
-                    return self._next(LoginServer(pool), pool, item.params, item.client_id, answer, item)
+                outcome = self._answer(pool, item, backend.managed_respond, "NEW_PASSWORD_REQUIRED",
+                                       {"NEW_PASSWORD": password})
+                if isinstance(outcome, Response):
+                    return outcome
+                message = outcome
         return pages.render(PACKAGE, "new_password.html", pool_name=pool.name, flow=item.id, message=message)
 
     # ------------------------------------------------------------------ passkeys

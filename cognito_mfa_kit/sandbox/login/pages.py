@@ -16,11 +16,17 @@ from werkzeug.wrappers import Response
 HTML = "text/html; charset=utf-8"
 
 
+#: the package whose ``templates`` folder holds what every sandbox page shares (``_page.html``)
+SHARED = "cognito_mfa_kit.sandbox"
+
+
 @functools.cache
 def environment(package: str) -> jinja2.Environment:
-    """The Jinja2 environment of ``package``'s ``templates`` folder."""
-    return jinja2.Environment(loader=jinja2.PackageLoader(package, "templates"),
-                              autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
+    """The Jinja2 environment of ``package``'s ``templates`` folder, then the sandbox's shared one."""
+    loader = jinja2.ChoiceLoader([jinja2.PackageLoader(package, "templates"),
+                                  jinja2.PackageLoader(SHARED, "templates")])
+    return jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html"]),
+                              undefined=jinja2.StrictUndefined)
 
 
 def render(package: str, template: str, status: int = 200, **context: Any) -> Response:
