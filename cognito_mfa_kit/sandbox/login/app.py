@@ -480,14 +480,10 @@ class ManagedLogin:
                 message, status = PageMessage("The browser's answer is not a passkey credential (an "
                                               "AuthenticationResponseJSON object). Try again."), 400
             else:
-                try:
-                    answer = backend.managed_respond(item.session, item.client_id, "WEB_AUTHN", {"CREDENTIAL": raw})
-                except JsonRESTError as error:
-                    message = message_for(error)
-                    if message.restart:
-                        return self._refused(item, message)
-                else:
-                    return self._next(LoginServer(pool), pool, item.params, item.client_id, answer, item)
+                outcome = self._answer(pool, item, backend.managed_respond, "WEB_AUTHN", {"CREDENTIAL": raw})
+                if isinstance(outcome, Response):
+                    return outcome
+                message = outcome
         options = json.loads(item.parameters.get("CREDENTIAL_REQUEST_OPTIONS") or "{}")
         return pages.render(PACKAGE, "passkey.html", status=status, pool_name=pool.name, flow=item.id,
                             options=options, rp_id=options.get("rpId", ""), username=item.username, message=message,
