@@ -27,10 +27,12 @@ from typing import Any
 from moto.cognitoidp.exceptions import NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient
 
+from . import plans
 from .model import SandboxUserPool
 
 _MANAGED: contextvars.ContextVar[bool] = contextvars.ContextVar("managed_login", default=False)
 INCORRECT_PASSWORD = "Incorrect username or password."
+NO_PASSKEY = "No passkey sign-in for this user."  # [UNVERIFIED] wording
 
 
 @contextlib.contextmanager
@@ -89,6 +91,32 @@ class ManagedLoginSteps:
         with _managed_login():
             verified = self.verify_software_token("", session_id, user_code, "")  # type: ignore[attr-defined]
             return self.managed_respond(verified["Session"], client_id, "MFA_SETUP", {})
+
+    # ------------------------------------------------------------------ passkeys (/login, /passkey, /passkeys/add)
+    def managed_passkey(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient,
+                        username: str) -> dict[str, Any]:
+        """The sign-in page's "Sign in with a passkey": the WEB_AUTHN first factor of choice-based sign-in (the
+        ``PREFERRED_CHALLENGE=WEB_AUTHN`` of USER_AUTH) → the WEB_AUTHN challenge with CREDENTIAL_REQUEST_OPTIONS.
+        Offered only when the user could choose it in USER_AUTH (a registered passkey; a user with MFA only when
+        passkeys satisfy MFA) [UNVERIFIED: what managed login says otherwise]."""
+        s: Any = self
+        with _managed_login():
+            plans.require(plans.tier_of(pool.extended_config), "passkeys")
+            user = s._find_user(pool, client, username)
+            s._check_lockout(user)
+            if "WEB_AUTHN" not in s._available_first_factors(pool, user):
+                raise NotAuthorizedError(NO_PASSKEY)
+            return s._first_factor(pool, client, user, "WEB_AUTHN", {}, None)
+
+    def managed_start_passkey(self, pool: SandboxUserPool, client_id: str, username: str) -> dict[str, Any]:
+        """/passkeys/add: StartWebAuthnRegistration's rules for the user the session cookie names."""
+        s: Any = self
+        return s._start_registration(pool, s.admin_get_user(pool.id, username), client_id)
+
+    def managed_complete_passkey(self, pool: SandboxUserPool, client_id: str, username: str, credential: Any) -> None:
+        """/passkeys/add's answer: CompleteWebAuthnRegistration's rules (the attestation checked by ``webauthn``)."""
+        s: Any = self
+        s._complete_registration(pool, s.admin_get_user(pool.id, username), client_id, credential)
 
     def _signed_in(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, user: CognitoIdpUser,
                    device: Any) -> dict[str, Any]:

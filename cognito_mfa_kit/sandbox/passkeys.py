@@ -100,10 +100,13 @@ def _uv_required(pool: SandboxUserPool) -> bool:
 
 
 def _allowed_origin(origin: str, rp_id: str) -> bool:
-    """The origin is the relying party's domain or under it (https; http only for localhost) [UNVERIFIED]."""
+    """The origin is the relying party's domain or under it (https; http only for loopback names: localhost,
+    ``*.localhost`` such as the sandbox's own domains ``<prefix>.auth.localhost``, and 127.0.0.1 — the names browsers
+    treat as secure contexts) [UNVERIFIED]."""
     parsed = urlparse(origin)
     host = parsed.hostname or ""
-    if parsed.scheme != "https" and not (parsed.scheme == "http" and host in ("localhost", "127.0.0.1")):
+    loopback = host in ("localhost", "127.0.0.1") or host.endswith(".localhost")
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and loopback):
         return False
     return host == rp_id or host.endswith("." + rp_id)
 
@@ -165,7 +168,11 @@ class PasskeyApi:
         return pool, user, client_id
 
     def start_web_authn_registration(self, access_token: str) -> dict[str, Any]:
-        pool, user, client_id = self._passkey_user(access_token)
+        return self._start_registration(*self._passkey_user(access_token))
+
+    def _start_registration(self, pool: SandboxUserPool, user: CognitoIdpUser, client_id: str) -> dict[str, Any]:
+        """StartWebAuthnRegistration's rules for ``user`` signed in with app client ``client_id`` (the API gets them
+        from the access token, managed login's /passkeys/add from its session cookie)."""
         if not plans.allows(plans.tier_of(pool.extended_config), "passkeys") \
                 or "WEB_AUTHN" not in allowed_first_factors(pool):
             raise WebAuthnError("WebAuthnNotEnabledException", "Passkeys are not enabled for the user pool.")
@@ -188,7 +195,11 @@ class PasskeyApi:
         return {"CredentialCreationOptions": json.loads(options_to_json(options))}
 
     def complete_web_authn_registration(self, access_token: str, credential: Any) -> None:
-        pool, user, client_id = self._passkey_user(access_token)
+        self._complete_registration(*self._passkey_user(access_token), credential)
+
+    def _complete_registration(self, pool: SandboxUserPool, user: CognitoIdpUser, client_id: str,
+                               credential: Any) -> None:
+        """CompleteWebAuthnRegistration's rules (as :meth:`_start_registration`)."""
         if not isinstance(credential, dict):
             raise InvalidParameterException("Credential must be a RegistrationResponseJSON object")
         pending = [s for s in self.sessions.all()

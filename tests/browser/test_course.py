@@ -298,6 +298,70 @@ def test_course_08_commands_and_quiz(jupyter) -> None:
     assert_calm(jupyter)
 
 
+def _run_a_cell_of_my_own(jupyter, after, source: str) -> None:
+    """What a trainee does for a hands-on task: a new cell under ``after``'s cell, the code typed in, Shift+Enter."""
+    page = jupyter.page
+    cell = page.locator(".jp-Cell", has=after)
+    cell.locator(".jp-InputArea-prompt").click()  # select the cell (command mode)
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")  # a new code cell below, selected
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    mine = cells.nth(cells.evaluate_all("cs => cs.findIndex(c => c.classList.contains('jp-mod-active'))"))
+    expect(mine).to_have_class(re.compile(r"jp-CodeCell"))
+    page.keyboard.press("Enter")  # edit mode
+    page.keyboard.type(source)
+    page.keyboard.press("Shift+Enter")
+    expect(mine.locator(".jp-InputArea-prompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=30_000)
+    jupyter.wait_for_kernel_idle()
+
+
+def test_course_10_beyond_totp_responder_quizzes_and_task(jupyter) -> None:
+    """Notebook 10: run all (the expected refusals grey, none in red); "Your turn": the responder signs Bob in
+    through SELECT_CHALLENGE (his password) → SELECT_MFA_TYPE (EMAIL_OTP) → the code read from the sandbox's outbox →
+    tokens; the four quizzes; the hands-on task says Not yet, then Correct after the trainee's own cell."""
+    page = jupyter.page
+    run(jupyter, "10_beyond_totp.ipynb")
+    source = json.loads((NOTEBOOKS / "10_beyond_totp.ipynb").read_text())
+    announced = sum("course.expect(" in "".join(c["source"]) for c in source["cells"] if c["cell_type"] == "code")
+    expected = page.locator('.cmk-call[data-ok="false"][data-expected="true"]')
+    expect(expected).to_have_count(announced)
+    for code in ("NotAuthorizedException", "FeatureUnavailableInTierException", "InvalidParameterException"):
+        expect(expected.filter(has_text=f"expected: {code}").first).to_be_visible()
+
+    password = re.search(r'password="([^"]+)"', "".join(
+        "".join(c["source"]) for c in source["cells"] if c["cell_type"] == "code")).group(1)
+    assert page.locator(".jp-MarkdownCell", has_text=f"the password {password}").count() == 1  # the narrative says it
+    responder = page.locator(".cmk-challenge", has_text="SELECT_CHALLENGE").last
+    expect(responder.locator(".cmk-session-countdown")).to_contain_text("Session valid for")
+    responder.locator(".cmk-first-factor button", has_text=re.compile(r"^PASSWORD$")).click()
+    responder.locator(".cmk-password input").fill(password)
+    responder.locator(".cmk-respond-button:visible", has_text="Respond").click()
+    expect(responder.locator(".cmk-challenge-name")).to_contain_text("SELECT_MFA_TYPE")
+    responder.locator(".cmk-mfa-choice button", has_text=re.compile(r"^EMAIL_OTP$")).click()
+    responder.locator(".cmk-respond-button:visible", has_text="Respond").click()
+    expect(responder.locator(".cmk-challenge-name")).to_contain_text("EMAIL_OTP")
+    responder.locator(".cmk-outbox-button").click()
+    expect(responder.locator(".cmk-code-input input")).to_have_value(re.compile(r"^\d{6}$"))
+    responder.locator(".cmk-respond-button:visible", has_text="Respond").click()
+    responder.locator(".cmk-status", has_text="Signed in").wait_for()
+    responder.locator(".cmk-tokens").get_by_text("verified against the pool's public keys").wait_for()
+    answered = responder.locator('.cmk-journal .cmk-journal-call[data-operation="RespondToAuthChallenge"]'
+                                 '[data-ok="true"]')
+    expect(answered).to_have_count(3)  # SELECT_CHALLENGE, SELECT_MFA_TYPE, EMAIL_OTP
+
+    for key in ("10-session", "10-first-factor", "10-plan", "10-passkey-mfa"):
+        answer_quiz(page, key)
+
+    task = page.locator(".cmk-exercise", has_text="Bob's next sign-in asks for EMAIL_OTP directly")
+    task.locator(".cmk-exercise-check").click()
+    expect(task.locator(".cmk-exercise-feedback")).to_contain_text("Not yet.")
+    _run_a_cell_of_my_own(jupyter, task, 'flows.admin_set_preference(lab, pool, "Bob", totp_enabled=True, '
+                          'totp_preferred=False, email_enabled=True, email_preferred=True)')
+    check_task(page, "Bob's next sign-in asks for EMAIL_OTP directly")
+    assert_calm(jupyter)
+    jupyter.screenshot_element(responder, "course-10-responder")
+
+
 def test_kernel_restart_widgets_say_disconnected_then_work_again(jupyter) -> None:
     """Restart the kernel under notebook 01: every widget says it is disconnected and what to do, takes no click
     (no "Cannot send" in the console), shows no broken-link icon; run the cells again and they work."""

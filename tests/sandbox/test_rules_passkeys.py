@@ -1,6 +1,7 @@
 """Sandbox rules, black box over HTTP: passkeys (WebAuthn) — registration, listing, deletion, passkey sign-in with
 USER_AUTH, and passkeys as MFA (WebAuthnMfaSettings). A software authenticator (``cognito_mfa_kit.passkey``) makes the
-attestations and assertions, as a browser would; the browser ceremony through managed login is a later step.
+attestations and assertions, as a browser would; the ceremony through managed login's pages is in
+test_login_passkeys.py (over HTTP) and tests/browser/test_passkeys_login.py (Chromium).
 
 Sources (reference §9): service model — StartWebAuthnRegistration / CompleteWebAuthnRegistration /
 ListWebAuthnCredentials / DeleteWebAuthnCredential and their exceptions (WebAuthnNotEnabledException,

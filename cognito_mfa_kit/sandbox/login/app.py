@@ -11,6 +11,10 @@ federation-endpoints; reference §8):
 ``/mfa-setup``                       MFA required and no factor: the QR code, the key ("can't scan?"), a code
 ``/mfa-choice``                      several factors, none preferred: the choice (SELECT_MFA_TYPE)
 ``/new-password``                    a temporary password: the new one (NEW_PASSWORD_REQUIRED)
+``/passkey``                         "Sign in with a passkey": navigator.credentials.get() (WEB_AUTHN)
+``GET|POST /passkeys/add``           a signed-in browser (the session cookie) registers a passkey:
+                                     navigator.credentials.create(), then back to ``redirect_uri``
+``/passkey.js``                      the small script of both passkey pages (served here: no CDN)
 ``POST /oauth2/token``               authorization_code (with PKCE) and refresh_token grants
 ``GET|POST /oauth2/userInfo``        the user's attributes for an access token with ``openid``
 ``GET /logout``                      ``logout_uri`` (one of the LogoutURLs), or ``redirect_uri`` & co. → sign in again
@@ -19,13 +23,24 @@ federation-endpoints; reference §8):
 ==================================== ===================================================================================
 
 The paths of the pages after ``/login`` are the sandbox's own (AWS documents none, and "doesn't support programmatic
-access" to them). Every page calls the backend's managed-login steps (``hosted_signin``), so they apply the API's
-rules. There is no single sign-on cookie: each /oauth2/authorize asks for the password again, and /logout only
-redirects [not emulated].
+access" to them), except ``/passkeys/add`` (DG managed-login-endpoints). Every page calls the backend's managed-login
+steps (``hosted_signin``), so they apply the API's rules.
+
+A finished sign-in sets a session cookie (``cognito``, HttpOnly, an hour) [UNVERIFIED: its name and lifetime are
+observations, not documentation]; only ``/passkeys/add`` reads it, and ``/logout`` ends it. There is no single
+sign-on: each /oauth2/authorize still asks for the password [not emulated].
+
+Passkeys (reference §9): the sign-in page offers "Sign in with a passkey" when the pool allows WEB_AUTHN as a first
+factor; it is USER_AUTH's WEB_AUTHN first factor, so with ``FactorConfiguration=MULTI_FACTOR_WITH_USER_VERIFICATION``
+and the user's passkey MFA on, a user-verifying passkey satisfies MFA (no TOTP page) — "passkey MFA applies only when
+passkey is the first authentication factor" (WebAuthnMfaSettingsType): after a *password* the user's MFA follows as
+before, and no page offers a passkey as a second step. The pages' exact look and wording are the sandbox's
+[UNVERIFIED].
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import re
 import secrets
@@ -38,14 +53,16 @@ from authlib.oauth2.rfc6749 import OAuth2Error
 from moto.core.exceptions import JsonRESTError
 from werkzeug.wrappers import Request, Response
 
+from .. import plans
 from ..backend import LOCK, sandbox_backends
+from ..choice import allowed_first_factors
 from ..clock import CLOCK
 from ..federation import is_demo_issuer
 from ..model import SandboxUserPool
 from . import pages, tokens
 from .hosts import domain_host, sandbox_host
 from .oauth import LoginServer, OAuthClient, SavedRequest, SignedInUser
-from .steps import PENDING, PageMessage, PendingSignIn, message_for
+from .steps import PENDING, SIGNED_IN, PageMessage, PendingSignIn, message_for
 
 if TYPE_CHECKING:
     from ..app import SandboxApp
@@ -53,7 +70,11 @@ if TYPE_CHECKING:
 PACKAGE = "cognito_mfa_kit.sandbox.login"
 #: the page that answers each step
 PAGE_OF = {"SOFTWARE_TOKEN_MFA": "/mfa", "SMS_MFA": "/mfa", "MFA_SETUP": "/mfa-setup",
-           "SELECT_MFA_TYPE": "/mfa-choice", "NEW_PASSWORD_REQUIRED": "/new-password"}
+           "SELECT_MFA_TYPE": "/mfa-choice", "NEW_PASSWORD_REQUIRED": "/new-password", "WEB_AUTHN": "/passkey"}
+#: the managed-login session cookie (set when a sign-in ends in a code) [UNVERIFIED name]
+SESSION_COOKIE = "cognito"
+#: the passkey pages' script (package data)
+PASSKEY_JS = "static/passkey.js"
 FACTOR_NAMES = {"SOFTWARE_TOKEN_MFA": "Authenticator app (TOTP)", "SMS_MFA": "Text message (SMS)",
                 "EMAIL_OTP": "Email message"}
 SIX_DIGITS = re.compile(r"^\d{6}$")
@@ -90,6 +111,21 @@ def _authorize_params(values: Any) -> dict[str, str]:
     return {key: str(values[key]) for key in AUTHORIZE_PARAMS if values.get(key)}
 
 
+def _offers_passkeys(pool: SandboxUserPool) -> bool:
+    """The sign-in page offers "Sign in with a passkey": the pool's plan has passkeys and its sign-in policy allows
+    WEB_AUTHN as a first factor [UNVERIFIED: managed login v2 asks for the username first, then offers the factors]."""
+    return plans.allows(plans.tier_of(pool.extended_config), "passkeys") and "WEB_AUTHN" in allowed_first_factors(pool)
+
+
+def _json_object(raw: str) -> dict[str, Any] | None:
+    """``raw`` as a JSON object, or None (not JSON, or not an object)."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def _redirect(location: str, status: int = 302) -> Response:
     return Response("", status=status, headers={"Location": location, "Cache-Control": "no-store"})
 
@@ -106,6 +142,9 @@ class ManagedLogin:
             "/mfa-setup": self.setup_page,
             "/mfa-choice": self.choice_page,
             "/new-password": self.new_password_page,
+            "/passkey": self.passkey_page,
+            "/passkeys/add": self.add_passkey_page,
+            "/passkey.js": self.passkey_script,
             "/oauth2/token": self.token,
             "/oauth2/userInfo": self.user_info,
             "/logout": self.logout,
@@ -218,7 +257,8 @@ class ManagedLogin:
                      for name in client.list("SupportedIdentityProviders")
                      if name != "COGNITO" and name in pool.identity_providers]
         context: dict[str, Any] = {"pool_name": pool.name, "action": "/login?" + urlencode(params), "local": local,
-                                   "providers": providers, "username": "", "message": None}
+                                   "providers": providers, "username": "", "message": None,
+                                   "passkeys": _offers_passkeys(pool)}
         if request.method == "GET":
             return pages.render(PACKAGE, "signin.html", **context)
         if request.method != "POST" or not local:
@@ -226,11 +266,26 @@ class ManagedLogin:
         username = (request.form.get("username") or "").strip()
         password = request.form.get("password") or ""
         context["username"] = username
+        if request.form.get("factor") == "WEB_AUTHN" and context["passkeys"]:
+            return self._passkey_sign_in(server, backend, pool, params, client, username, context)
         if not username or not password:
             context["message"] = PageMessage("Enter your username and password.")
             return pages.render(PACKAGE, "signin.html", **context)
         try:
             answer = backend.managed_password(pool, client.client, username, password)
+        except JsonRESTError as error:
+            context["message"] = message_for(error)
+            return pages.render(PACKAGE, "signin.html", **context)
+        return self._next(server, pool, params, client.get_client_id(), answer, None)
+
+    def _passkey_sign_in(self, server: LoginServer, backend: Any, pool: SandboxUserPool, params: dict[str, str],
+                         client: OAuthClient, username: str, context: dict[str, Any]) -> Response:
+        """"Sign in with a passkey": the WEB_AUTHN first factor for ``username`` → the passkey page."""
+        if not username:
+            context["message"] = PageMessage("Enter your username, then choose Sign in with a passkey.")
+            return pages.render(PACKAGE, "signin.html", **context)
+        try:
+            answer = backend.managed_passkey(pool, client.client, username)
         except JsonRESTError as error:
             context["message"] = message_for(error)
             return pages.render(PACKAGE, "signin.html", **context)
@@ -249,7 +304,7 @@ class ManagedLogin:
             return self._error("Not available", f"Cognito asks for {step}, which the sandbox's managed login does "
                                "not show.")
         parameters = dict(answer.get("ChallengeParameters") or {})
-        username = parameters.get("USER_ID_FOR_SRP", item.username if item else "")
+        username = parameters.get("USER_ID_FOR_SRP") or parameters.get("USERNAME") or (item.username if item else "")
         if item is None:
             item = PENDING.start(pool.id, client_id, params, step, username=username)
         item.step, item.session, item.parameters, item.secret = step, answer.get("Session"), parameters, None
@@ -264,7 +319,11 @@ class ManagedLogin:
             grant = server.get_consent_grant(saved)
         except OAuth2Error as error:
             return server.handle_error_response(None, error)
-        return server.create_authorization_response(saved, grant_user=user, grant=grant)  # type: ignore[no-any-return]
+        answer: Response = server.create_authorization_response(saved, grant_user=user, grant=grant)
+        session = SIGNED_IN.start(pool.id, params["client_id"], params, "SIGNED_IN", username=username)
+        answer.set_cookie(SESSION_COOKIE, session.id, max_age=int(session.expires_at - CLOCK.now(pool.id)),
+                          path="/", httponly=True, samesite="Lax")
+        return answer
 
     def _pending(self, request: Request, pool: SandboxUserPool, *steps: str) -> PendingSignIn | Response:
         flow = request.form.get("flow") if request.method == "POST" else request.args.get("flow")
@@ -404,6 +463,83 @@ class ManagedLogin:
                 message = outcome
         return pages.render(PACKAGE, "new_password.html", pool_name=pool.name, flow=item.id, message=message)
 
+    # ------------------------------------------------------------------ passkeys
+    def passkey_page(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+        """The WEB_AUTHN challenge: the page runs navigator.credentials.get() and posts the assertion, which
+        RespondToAuthChallenge's rules check (``CREDENTIAL``)."""
+        item = self._pending(request, pool, "WEB_AUTHN")
+        if isinstance(item, Response):
+            return item
+        dead = self._alive(backend, item)
+        if dead is not None:
+            return self._refused(item, dead)
+        message, status = None, 200
+        if request.method == "POST":
+            raw = request.form.get("credential") or ""
+            if _json_object(raw) is None:
+                message, status = PageMessage("The browser's answer is not a passkey credential (an "
+                                              "AuthenticationResponseJSON object). Try again."), 400
+            else:
+                outcome = self._answer(pool, item, backend.managed_respond, "WEB_AUTHN", {"CREDENTIAL": raw})
+                if isinstance(outcome, Response):
+                    return outcome
+                message = outcome
+        options = json.loads(item.parameters.get("CREDENTIAL_REQUEST_OPTIONS") or "{}")
+        return pages.render(PACKAGE, "passkey.html", status=status, pool_name=pool.name, flow=item.id,
+                            options=options, rp_id=options.get("rpId", ""), username=item.username, message=message,
+                            restart=self._restart_url(item))
+
+    def add_passkey_page(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+        """``/passkeys/add?client_id=…&redirect_uri=…``: the browser's signed-in user (the session cookie) registers a
+        passkey — StartWebAuthnRegistration's options, navigator.credentials.create() on the page, then
+        CompleteWebAuthnRegistration's rules on the posted RegistrationResponseJSON; done → ``redirect_uri``
+        [UNVERIFIED: the service's refusals and what it adds to redirect_uri]."""
+        client = pool.clients.get(request.args.get("client_id") or "")
+        if client is None:
+            return self._error("invalid_request", "client_id: no app client of this user pool has this id.")
+        redirect_uri = request.args.get("redirect_uri") or ""
+        if redirect_uri not in OAuthClient(pool, client).list("CallbackURLs"):
+            return self._error("redirect_mismatch", "redirect_uri must be one of the app client's CallbackURLs "
+                               "(exactly: scheme, host, port and path).")
+        session = SIGNED_IN.get(request.cookies.get(SESSION_COOKIE), pool.id)
+        if session is None:
+            sign_in = "/oauth2/authorize?" + urlencode({"response_type": "code", "client_id": client.id,
+                                                        "redirect_uri": redirect_uri})
+            return self._error("Sign in first", "Adding a passkey needs a signed-in browser: sign in on this domain "
+                               "first (then come back to this page).", status=401, restart=sign_in)
+        query = urlencode({"client_id": client.id, "redirect_uri": redirect_uri})
+        again = "/passkeys/add?" + query
+        if request.method == "POST":
+            credential = _json_object(request.form.get("credential") or "")
+            if credential is None:
+                return self._error("Not a passkey", "The browser's answer is not a passkey credential (a "
+                                   "RegistrationResponseJSON object).", restart=again)
+            try:
+                backend.managed_complete_passkey(pool, session.client_id, session.username, credential)
+            except JsonRESTError as error:
+                said = message_for(error)
+                return self._error("The passkey was not added", said.text, restart=again, api_error=said.api_error)
+            return _redirect(redirect_uri)
+        if request.method != "GET":
+            return self._error("invalid_request", "/passkeys/add answers GET and POST only.", status=405)
+        try:
+            options = backend.managed_start_passkey(pool, session.client_id, session.username)[
+                "CredentialCreationOptions"]
+        except JsonRESTError as error:
+            said = message_for(error)
+            return self._error("Passkeys are not available", said.text, api_error=said.api_error)
+        rp_id, host = str(options["rp"]["id"]), (request.host or "").rsplit(":", 1)[0].lower()
+        if host != rp_id and not host.endswith("." + rp_id):
+            return self._error("Relying party mismatch", f"The user pool's passkeys are for the relying party "
+                               f"{rp_id}, but this page is at {host}: a browser makes passkeys only for its page's "
+                               f"domain or a parent of it. Set WebAuthnConfiguration.RelyingPartyId to {host}.")
+        return pages.render(PACKAGE, "passkey_add.html", pool_name=pool.name, username=session.username,
+                            rp_id=rp_id, options=options, action=again, redirect_uri=redirect_uri, message=None)
+
+    def passkey_script(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+        script = importlib.resources.files(__package__).joinpath(PASSKEY_JS).read_text(encoding="utf-8")
+        return Response(script, content_type="text/javascript; charset=utf-8", headers={"Cache-Control": "no-cache"})
+
     # ------------------------------------------------------------------ federation
     def _to_idp(self, request: Request, pool: SandboxUserPool, params: dict[str, str], name: str) -> Response:
         provider = pool.identity_providers[name]
@@ -477,14 +613,23 @@ class ManagedLogin:
             if logout_uri not in OAuthClient(pool, client).list("LogoutURLs"):
                 return self._error("invalid_request", "logout_uri must be one of the app client's LogoutURLs "
                                    "(sign-out URLs), exactly.")  # [UNVERIFIED] the service's page
-            return _redirect(logout_uri)
+            return self._signed_out(request, pool, _redirect(logout_uri))
         if request.args.get("redirect_uri"):
             refusal = self._check(LoginServer(pool), pool, request.args)
             if refusal is not None:
                 return refusal
-            return _redirect("/login?" + urlencode(_authorize_params(request.args)))
+            return self._signed_out(request, pool, _redirect("/login?" + urlencode(_authorize_params(request.args))))
         return self._error("invalid_request", "/logout needs logout_uri (one of the LogoutURLs) or redirect_uri with "
                            "response_type and scope (to sign in again).")
+
+    @staticmethod
+    def _signed_out(request: Request, pool: SandboxUserPool, answer: Response) -> Response:
+        """/logout ends the browser's managed-login session (its cookie and what it named)."""
+        session = SIGNED_IN.get(request.cookies.get(SESSION_COOKIE), pool.id)
+        if session is not None:
+            SIGNED_IN.finish(session)
+        answer.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Lax")
+        return answer
 
     def openid_configuration(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
         jwks = f"{request.scheme}://{sandbox_host(request.host)}/{pool.id}/.well-known/jwks.json"

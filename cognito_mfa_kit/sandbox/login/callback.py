@@ -3,6 +3,7 @@ browser back (``?code=…&state=…`` or ``?error=…``) and keeps it for the ke
 
 - ``GET /_sandbox/callback?code=…&state=…`` (the browser): kept under its ``state``; the page says to go back to the
   notebook (it shows no code);
+- ``GET /_sandbox/callback`` with no query: back from a managed-login page that signs no one in (``/passkeys/add``);
 - ``GET /_sandbox/callback/signed-out``: where /logout may come back to (a "signed out" page);
 - ``GET /_sandbox/callback/result?state=…`` (the kernel): ``{"code": …, "state": …}`` (or ``{"error": …}``) once,
   then forgotten; ``{"pending": true}`` while nothing came. On a sandbox that requires credentials, the kernel's
@@ -70,9 +71,10 @@ class CallbackCatcher:
 
                 JANITOR.schedule(CLOCK.now() + KEEP_SECONDS, None, drop)
         signed_in = "code" in answer
-        return pages.render("cognito_mfa_kit.sandbox.login", "callback.html", status=200 if state else 400,
+        plain = not request.args  # back with nothing to catch, as after /passkeys/add: not a mistake
+        return pages.render("cognito_mfa_kit.sandbox.login", "callback.html", status=200 if state or plain else 400,
                             signed_in=signed_in, error=answer.get("error"), description=answer.get(
-                                "error_description"), has_state=bool(state), signed_out=False)
+                                "error_description"), has_state=bool(state), signed_out=False, plain=plain)
 
     def result(self, request: Request) -> Response:
         try:

@@ -91,6 +91,10 @@ class PendingSignIns:
 
 
 PENDING = PendingSignIns()
+#: the browsers signed in on a domain (step ``SIGNED_IN``; the id is the session cookie's value): what
+#: ``/passkeys/add`` needs; ``/logout`` ends one. An hour, as the pending sign-ins [UNVERIFIED: Cognito's session
+#: cookie is observed to last an hour]
+SIGNED_IN = PendingSignIns()
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,11 @@ def message_for(error: JsonRESTError) -> PageMessage:
             return PageMessage("Too many failed attempts: wait a moment before you try again.", False, said)
         if "disabled" in message:
             return PageMessage("This user is disabled.", True, said)
+        if message.startswith("Incorrect passkey"):
+            return PageMessage("The passkey was not accepted. Try again, or sign in with your password.", False, said)
+        if message.startswith("No passkey sign-in"):
+            return PageMessage("This user has no passkey to sign in with here: sign in with the password.", False,
+                               said)
         if "not authorized to get auth details" in message:
             return PageMessage("This user signs in with their identity provider, not with a password.", False, said)
         return PageMessage("Incorrect username or password.", False, said)
@@ -134,6 +143,8 @@ def message_for(error: JsonRESTError) -> PageMessage:
         return PageMessage("This user is not confirmed yet.", True, said)
     if kind == "PasswordResetRequiredException":
         return PageMessage("A password reset is required for this user.", True, said)
+    if kind == "InvalidParameterException" and message.startswith("CREDENTIAL"):
+        return PageMessage("The browser's answer is not a passkey assertion. Try again.", False, said)
     if kind == "InvalidParameterException" and "userCode" in message:
         return PageMessage("Enter the 6-digit code from your authenticator app.", False, said)
     return PageMessage(f"Something went wrong: {message}", True, said)
