@@ -104,6 +104,21 @@ def test_a_federated_user_gets_tokens_with_no_mfa_step_even_with_mfa_on(cognito,
     assert [u["Username"] for u in users if u["Username"].startswith("DemoIdP_")] == [username]
 
 
+def test_a_demoidp_saved_by_a_sandbox_on_another_port_still_signs_in(cognito, sandbox) -> None:
+    """A sandbox restarted on its state file listens on a new port: a DemoIdP provider saved with the old port's
+    issuer sends the browser to this sandbox's DemoIdP, and its ID token is checked against that issuer."""
+    domain = make_domain(cognito, sandbox, providers=["COGNITO", "DemoIdP"])
+    host = urllib.parse.urlsplit(sandbox.endpoint_url).hostname
+    cognito.create_identity_provider(
+        UserPoolId=domain.pool.id, ProviderName="DemoIdP", ProviderType="OIDC",
+        ProviderDetails={"oidc_issuer": f"http://{host}:1/_sandbox/idp", "client_id": "pool-at-demoidp",
+                         "client_secret": "demo-secret", "authorize_scopes": "openid email"},
+        AttributeMapping={"email": "email"})
+    back = _sign_in_with_demo_idp(sandbox, domain, f"{unique('gil')}@example.com")  # asserts the IdP's URL is ours
+    assert back.status == 302 and back.location.startswith(CALLBACK), (back.status, back.body[:500])
+    assert domain.exchange(domain.code_of(back)).status == 200
+
+
 def test_initiate_auth_for_a_federated_user_fails_as_on_aws(cognito, sandbox, federated) -> None:
     email = f"{unique('erin')}@example.com"
     federated.code_of(_sign_in_with_demo_idp(sandbox, federated, email))

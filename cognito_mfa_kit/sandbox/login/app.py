@@ -46,7 +46,7 @@ import re
 import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import OAuth2Error
@@ -124,6 +124,18 @@ def _json_object(raw: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def _demo_issuer(request: Request, details: dict[str, Any]) -> str:
+    """The DemoIdP's issuer as this sandbox serves it now: the provider's ``oidc_issuer`` on the port this request
+    came in on. The DemoIdP is part of the sandbox, and a sandbox restarted on its state file (``make lab``) listens
+    on a new port: the issuer saved with the provider would send the browser to the old, dead one."""
+    stored = urlsplit(str(details["oidc_issuer"]).rstrip("/"))
+    port = urlsplit("//" + (request.host or "")).port
+    if port is None or stored.port == port or stored.hostname is None:
+        return stored.geturl()
+    name = f"[{stored.hostname}]" if ":" in stored.hostname else stored.hostname
+    return stored._replace(netloc=f"{name}:{port}").geturl()
 
 
 def _redirect(location: str, status: int = 302) -> Response:
@@ -552,7 +564,7 @@ class ManagedLogin:
         query = {"response_type": "code", "client_id": details["client_id"],
                  "redirect_uri": self._base(request) + "/oauth2/idpresponse",
                  "scope": details.get("authorize_scopes", "openid"), "state": item.id, "nonce": item.nonce}
-        return _redirect(str(details["authorize_url"]) + "?" + urlencode(query))
+        return _redirect(_demo_issuer(request, details) + "/authorize?" + urlencode(query))
 
     def idp_response(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
         from ..idp import IdpError
@@ -569,7 +581,7 @@ class ManagedLogin:
         try:
             id_token = self.app.idp.exchange(request.args.get("code") or "", client_id=details["client_id"],
                                              redirect_uri=self._base(request) + "/oauth2/idpresponse")
-            claims = self.app.idp.verify(id_token, issuer=details["oidc_issuer"], audience=details["client_id"],
+            claims = self.app.idp.verify(id_token, issuer=_demo_issuer(request, details), audience=details["client_id"],
                                          nonce=item.nonce)
             user = backend.federated_sign_in(pool, name, claims)
         except IdpError as error:
