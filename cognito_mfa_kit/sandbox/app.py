@@ -78,7 +78,7 @@ def _method_names(cls: type) -> Any:
     """moto lists a response class's methods with ``inspect.getmembers`` on every request (a quarter of a call's
     time in the sandbox); the sandbox's response classes don't change while it runs, so their list is cached."""
     if isinstance(cls, type) and issubclass(cls, SandboxResponse):
-        return _sandbox_method_names(cls)
+        return _sandbox_method_names(cls)  # type: ignore[arg-type]  # mypy: a narrowed type[X] "is not Hashable"
     return _moto_method_names(cls)
 
 
@@ -169,7 +169,7 @@ class SandboxApp:
         install()
         moto_core_responses.method_names_from_class = _method_names  # type: ignore[assignment]
         # moto turns the operation's name into its method's on every call (a pure-Python loop, ~50 µs): cached.
-        moto_core_responses.camelcase_to_underscores = _method_name_of  # type: ignore[assignment]
+        moto_core_responses.camelcase_to_underscores = _method_name_of
         # Request ids: a UUID, as Cognito's x-amzn-requestid is (moto draws 52 random letters one by one).
         moto_core_responses.gen_amzn_requestid_long = _request_id  # type: ignore[assignment]
         self.store = store

@@ -398,6 +398,8 @@ class SandboxServer:
     @property
     def endpoint_url(self) -> str:
         host, port = self._server.server_address[:2]
+        if isinstance(host, bytes | bytearray):  # typeshed allows bytes; an AF_INET(6) server's host is a str
+            host = host.decode()
         shown = f"[{host}]" if ":" in str(host) else host
         return f"http://{shown}:{port}"
 

@@ -59,6 +59,7 @@ from webauthn.helpers.structs import (
 )
 
 from . import challenges, plans
+from .backend_protocol import MixinBase
 from .choice import allowed_first_factors
 from .clock import CLOCK
 from .model import SandboxUserPool, mfa
@@ -143,7 +144,7 @@ def apply_preference(user: CognitoIdpUser, settings: dict[str, bool] | None) -> 
 
 
 # ---------------------------------------------------------------------------------------------------- the API
-class PasskeyApi:
+class PasskeyApi(MixinBase):
     """The passkey part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin: it uses the backend's
     ``_user_for_access_token``, sessions, ``_issue``, ``_signed_in``, ``_mfa_or_tokens`` and ``_has_mfa``)."""
 

@@ -128,7 +128,8 @@ class DemoIdp:
         if params.get("response_type") != "code":
             return Response("", 302, {"Location": add_params_to_uri(redirect_uri, [
                 ("error", "unsupported_response_type"), ("state", params.get("state", ""))])})
-        context = {"params": params, "email": "", "message": None, "action": f"{DEMO_IDP_PATH}/authorize"}
+        context: dict[str, Any] = {"params": params, "email": "", "message": None,
+                                   "action": f"{DEMO_IDP_PATH}/authorize"}
         if request.method != "POST":
             return pages.render(PACKAGE, "signin.html", **context)
         email = (request.form.get("email") or "").strip()

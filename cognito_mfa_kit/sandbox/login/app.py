@@ -264,7 +264,7 @@ class ManagedLogin:
             grant = server.get_consent_grant(saved)
         except OAuth2Error as error:
             return server.handle_error_response(None, error)
-        return server.create_authorization_response(saved, grant_user=user, grant=grant)  # type: ignore[no-any-return]
+        return server.create_authorization_response(saved, grant_user=user, grant=grant)
 
     def _pending(self, request: Request, pool: SandboxUserPool, *steps: str) -> PendingSignIn | Response:
         flow = request.form.get("flow") if request.method == "POST" else request.args.get("flow")
@@ -499,7 +499,7 @@ class ManagedLogin:
             for region, backend in list(account.items()):
                 pool = backend.user_pools.get(pool_id) if region != "global" else None
                 domain = backend.prefix_domain_of(pool_id) if pool is not None else None
-                if domain is not None:
+                if pool is not None and domain is not None:
                     base = f"{request.scheme}://{domain_host(domain.domain, request.host)}"
                     return discovery(pool, base, "")
         return {}

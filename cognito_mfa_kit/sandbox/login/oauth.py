@@ -333,7 +333,7 @@ class RefreshGrant(RefreshTokenGrant):
         pass
 
     def issue_token(self, user: SignedInUser, refresh_token: RefreshRecord) -> dict[str, Any]:
-        return self.generate_token(user=user, scope=refresh_token.get_scope(),  # type: ignore[no-any-return]
+        return self.generate_token(user=user, scope=refresh_token.get_scope(),
                                    include_refresh_token=self.INCLUDE_NEW_REFRESH_TOKEN)
 
 
