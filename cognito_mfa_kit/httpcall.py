@@ -191,7 +191,8 @@ def http_call(journal: Journal | None, method: str, url: str, *, form: dict[str,
         if keep_page and "page" in answer:
             call.page_text = raw.decode("utf-8", "replace")
         if response.status >= 400:
-            data = answer.get("body") if isinstance(answer.get("body"), dict) else {}
+            body_json = answer.get("body")
+            data = body_json if isinstance(body_json, dict) else {}
             code = str(data.get("error") or f"HTTP{response.status}")
             message = str(data.get("error_description") or answer.get("page") or response.reason)
             call.error = CallError(code, message, response.status)
