@@ -59,6 +59,17 @@ def test_make_test_installs_the_hub_extra_and_its_proxy() -> None:
     assert ".node/" in (ROOT / ".gitignore").read_text().split()
 
 
+def test_make_test_type_checks_the_package_between_the_linter_and_the_tests() -> None:
+    """`make test` runs mypy (configured in pyproject.toml: the package, at zero errors) after ruff, before pytest."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^test: .*\n((?:\t.*\n)+)", makefile, re.M)
+    assert recipe, "no `test:` recipe in the Makefile"
+    steps = [line.strip() for line in recipe.group(1).splitlines()]
+    assert steps == ["$(BIN)/ruff check .", "$(BIN)/mypy", "$(BIN)/python -m pytest"], steps
+    assert any(_name(r) == "mypy" for r in _pyproject()["project"]["optional-dependencies"]["test"])
+    assert _pyproject()["tool"]["mypy"]["files"] == ["cognito_mfa_kit"]
+
+
 def _check_mirrored(requirements: list[str]) -> None:
     conda = _conda_dependencies()
     for requirement in requirements:
