@@ -42,7 +42,7 @@ class HttpError(ClientError):
     botocore ClientError (so ``errors.explain`` and the course's ``expect`` read it the same way)."""
 
     def __init__(self, call: HttpCall) -> None:
-        assert call.error is not None
+        assert call.error is not None  # noqa: S101 - narrows the type: the caller found an error
         super().__init__({"Error": {"Code": call.error.code, "Message": call.error.message},
                           "ResponseMetadata": {"HTTPStatusCode": call.http_status}}, call.operation)
         self.call = call
@@ -210,4 +210,4 @@ def http_call(journal: Journal | None, method: str, url: str, *, form: dict[str,
     return call
 
 
-__all__ = ["HttpCall", "HttpError", "SECRET_FIELDS", "http_call"]
+__all__ = ["SECRET_FIELDS", "HttpCall", "HttpError", "http_call"]

@@ -164,7 +164,7 @@ def _mfa_request(
     return request
 
 
-def _pool_request(name: str, run_id: str, remember_devices: str | None, *, tier: str = DEFAULT_TIER,
+def _pool_request(name: str, run_id: str, remember_devices: str | None, *, tier: str = DEFAULT_TIER,  # noqa: ARG001 - the request of the pool called name (CreateUserPool's PoolName is set by the caller)
                   email_configuration: dict[str, str] | None = None,
                   first_factors: Sequence[str] = ("PASSWORD",)) -> dict[str, Any]:
     request: dict[str, Any] = {

@@ -288,7 +288,7 @@ class SandboxApp:
                     _mark_named_user(operation, params)
                 activity.record(operation, params, int(status), body, _backends())
                 self.changed()
-        except Exception:
+        except Exception:  # noqa: BLE001 - any failure of the handler becomes Cognito's InternalErrorException, as the service answers
             _log.exception("sandbox bug while serving %s", operation)
             return _cognito_error("InternalErrorException", f"The sandbox failed while serving {operation} "
                                   "(its traceback is in the sandbox's log).", 500)
@@ -304,7 +304,7 @@ class SandboxApp:
     def _ownership(self, principal: Principal | None, operation: str, params: dict[str, Any], body: Any) -> Any:
         """After a successful call on a shared sandbox: a trainee owns the pools they create, a deleted pool is
         nobody's, and ListUserPools shows a trainee their own pools only."""
-        assert self.keyring is not None
+        assert self.keyring is not None  # noqa: S101 - narrows the type: only called with a keyring
         if operation == "DeleteUserPool" and isinstance(params.get("UserPoolId"), str):
             self.keyring.forget_pool(params["UserPoolId"])
         if principal is None or principal.is_trainer:

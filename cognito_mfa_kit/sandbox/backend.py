@@ -340,11 +340,11 @@ def _plan_defaults(pool: SandboxUserPool) -> None:
         config["Policies"] = policies
 
 
-def _pool_changed(key: str, value: Any, old: Any = None) -> None:
+def _pool_changed(key: str, value: Any, old: Any = None) -> None:  # noqa: ARG001 - TrackedDict's on_change(key, value, old=...)
     TRACKER.mark(("pool", key))
 
 
-def _domain_changed(key: str, value: Any, old: Any = None) -> None:
+def _domain_changed(key: str, value: Any, old: Any = None) -> None:  # noqa: ARG001 - TrackedDict's on_change(key, value, old=...)
     domain = old if value is GONE else value
     TRACKER.mark(("pool", domain.user_pool_id))
 

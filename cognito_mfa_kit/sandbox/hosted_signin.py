@@ -31,7 +31,7 @@ from .backend_protocol import MixinBase
 from .model import SandboxUserPool
 
 _MANAGED: contextvars.ContextVar[bool] = contextvars.ContextVar("managed_login", default=False)
-INCORRECT_PASSWORD = "Incorrect username or password."
+INCORRECT_PASSWORD = "Incorrect username or password."  # noqa: S105 - Cognito's error message, not a password
 
 
 @contextlib.contextmanager

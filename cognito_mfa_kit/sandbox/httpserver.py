@@ -299,9 +299,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, body: bytes) -> None:
         answer: list[Any] = []
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:  # noqa: ARG001 - the WSGI / socketserver API
             answer[:] = [status, headers]
-            return lambda data: None  # the legacy write() callable; SandboxApp does not use it
+            return lambda data: None  # noqa: ARG005 - the legacy write() callable; SandboxApp does not use it
 
         environ = self._environ(body)
         try:
@@ -354,7 +354,7 @@ class _HttpServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
 
-    def verify_request(self, request: Any, client_address: Any) -> bool:
+    def verify_request(self, request: Any, client_address: Any) -> bool:  # noqa: ARG002 - the WSGI / socketserver API
         """At most MAX_CONNECTIONS at once: one more is hung up on (its client may retry) instead of costing a
         thread."""
         with self._connections_lock:

@@ -259,7 +259,7 @@ class PasskeyApi(MixinBase):
 
     # ------------------------------------------------------------------ sign-in
     def _passkey_first_factor(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, user: CognitoIdpUser,
-                              params: dict[str, str], device_key: str | None) -> dict[str, Any]:
+                              params: dict[str, str], device_key: str | None) -> dict[str, Any]:  # noqa: ARG002 - the first-factor handlers' shared signature
         rp_id = self._relying_party(pool)
         options = generate_authentication_options(
             rp_id=rp_id,

@@ -270,7 +270,7 @@ def _member_path(parent: str, name: str) -> str:
 
 #: Passwords: the model says ``[\S]+``, but Cognito takes passwords with inner spaces and words its refusal with
 #: this pattern ("Member must satisfy regular expression pattern: ^[\S]+.*[\S]+$", observed).
-PASSWORD_PATTERN = r"^[\S]+.*[\S]+$"
+PASSWORD_PATTERN = r"^[\S]+.*[\S]+$"  # noqa: S105 - Cognito's password pattern, not a password
 PASSWORD_MEMBERS = {"password", "temporaryPassword", "proposedPassword", "previousPassword"}
 
 #: Sensitive members whose value Cognito's validation errors still echo (observed: "Value 'Aaaa' at 'userCode'").

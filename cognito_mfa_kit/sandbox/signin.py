@@ -25,7 +25,7 @@ from .devices import Device, new_device, tracking_enabled
 from .exceptions import PasswordResetRequiredException
 from .model import AUTH_TIME, SandboxUserPool, mfa
 
-INCORRECT_PASSWORD = "Incorrect username or password."
+INCORRECT_PASSWORD = "Incorrect username or password."  # noqa: S105 - Cognito's error message, not a password
 LOCKED_OUT = "Password attempts exceeded"
 #: "After five failed sign-in attempts, Amazon Cognito locks out your user for one second. The lockout duration
 #: then doubles after each additional failed attempt, up to ... 15 minutes" (reference §2).

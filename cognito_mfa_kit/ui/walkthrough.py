@@ -143,7 +143,7 @@ class Walkthrough(widgets.VBox):
             def handler(change: dict[str, Any]) -> None:
                 try:
                     fn(change["new"])
-                except Exception as exc:  # never raise into the notebook
+                except Exception as exc:  # noqa: BLE001 - never raise into the notebook
                     self.status.error(exc)
             return handler
 

@@ -114,7 +114,7 @@ class DemoIdp:
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         })
 
-    def jwks(self, request: Request) -> Response:
+    def jwks(self, request: Request) -> Response:  # noqa: ARG002 - a route handler's signature
         return _json({"keys": [self.key.jwk()]})
 
     # ------------------------------------------------------------------ sign-in

@@ -171,7 +171,7 @@ class ManagedLogin:
             return self._error(str(error.error), str(error.description or ""))
         return None
 
-    def authorize(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+    def authorize(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:  # noqa: ARG002 - a domain route's handler signature
         if request.method != "GET":
             return self._error("invalid_request", "/oauth2/authorize answers GET only.", status=405)
         server = LoginServer(pool)
@@ -445,7 +445,7 @@ class ManagedLogin:
         return self._finish(LoginServer(pool), pool, item.params, user.username)
 
     # ------------------------------------------------------------------ token, userInfo, logout, discovery
-    def token(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+    def token(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:  # noqa: ARG002 - a domain route's handler signature
         headers = {"Access-Control-Allow-Origin": "*"}
         if request.method != "POST":
             return Response(json.dumps({"error": "invalid_request", "error_description": "POST only"}), status=405,
@@ -458,7 +458,7 @@ class ManagedLogin:
         answer.headers.update(headers)
         return answer
 
-    def user_info(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+    def user_info(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:  # noqa: ARG002 - a domain route's handler signature
         auth = request.headers.get("Authorization") or ""
         token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
         try:
@@ -470,7 +470,7 @@ class ManagedLogin:
                             headers={"WWW-Authenticate": header})
         return Response(json.dumps(body), content_type="application/json;charset=UTF-8")
 
-    def logout(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+    def logout(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:  # noqa: ARG002 - a domain route's handler signature
         client = pool.clients.get(request.args.get("client_id") or "")
         if client is None:
             return self._error("invalid_request", "client_id: no app client of this user pool has this id.")
@@ -488,7 +488,7 @@ class ManagedLogin:
         return self._error("invalid_request", "/logout needs logout_uri (one of the LogoutURLs) or redirect_uri with "
                            "response_type and scope (to sign in again).")
 
-    def openid_configuration(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+    def openid_configuration(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:  # noqa: ARG002 - a domain route's handler signature
         jwks = f"{request.scheme}://{sandbox_host(request.host)}/{pool.id}/.well-known/jwks.json"
         return Response(json.dumps(discovery(pool, self._base(request), jwks)), content_type="application/json")
 
