@@ -93,10 +93,10 @@ CALLED: dict[str, list[str]] = {
     f"{RESPONSES}:CognitoIdpResponse._get_action": ["self"],
     "moto.cognitoidp.utils:check_secret_hash": ["app_client_secret", "app_client_id", "username", "secret_hash"],
     "moto.core.utils:camelcase_to_underscores": ["argument"],
-    # replaced by the sandbox's own (app.py): they must still be what moto's dispatch calls, with these parameters
-    "moto.core.responses:method_names_from_class": ["clazz"],
-    "moto.core.responses:camelcase_to_underscores": ["argument"],
-    "moto.core.responses:gen_amzn_requestid_long": ["headerdict"],
+    # moto.core.responses imports these and calls them with one positional argument; the sandbox replaces them
+    # there (app.py, PATCHED_GLOBALS below), so their originals are read where moto defines them
+    "moto.core.utils:method_names_from_class": ["clazz"],
+    "moto.utilities.aws_headers:gen_amzn_requestid_long": ["headerdict"],
     "moto.core.exceptions:JsonRESTError.__init__": ["self", "error_type", "message", "_", "kwargs"],
     "moto.core.base_backend:BackendDict.__init__": [
         "self", "backend", "service_name", "use_boto3_regions", "additional_regions"],
