@@ -76,6 +76,7 @@ hub: hub-deps
 
 test: $(STAMP) $(CHP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

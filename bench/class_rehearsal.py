@@ -44,12 +44,12 @@ from botocore.exceptions import ClientError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cognito_mfa_kit import classroom, flows  # noqa: E402
-from cognito_mfa_kit.classroom_sheet import Trainee, read_sheet  # noqa: E402
-from cognito_mfa_kit.classroom_status import status  # noqa: E402
-from cognito_mfa_kit.connect import connect  # noqa: E402
-from cognito_mfa_kit.flows.pool import TeachingPool  # noqa: E402
-from cognito_mfa_kit.ratelimit import QuotaCaller, single_attempt_client  # noqa: E402
+from cognito_mfa_kit import classroom, flows
+from cognito_mfa_kit.classroom_sheet import Trainee, read_sheet
+from cognito_mfa_kit.classroom_status import status
+from cognito_mfa_kit.connect import connect
+from cognito_mfa_kit.flows.pool import TeachingPool
+from cognito_mfa_kit.ratelimit import QuotaCaller, single_attempt_client
 
 REGION = "us-east-1"
 NEW_PASSWORD = "Rehearsal-Pass-9!"
@@ -163,7 +163,7 @@ class Rehearsal:
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def run(n: int) -> dict[str, Any]:

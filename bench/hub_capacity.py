@@ -40,9 +40,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cognito_mfa_kit.classroom_sheet import read_sheet  # noqa: E402
-from cognito_mfa_kit.hub.client import HubClient, HubClientError  # noqa: E402
-from cognito_mfa_kit.hub.server import HubServer  # noqa: E402
+from cognito_mfa_kit.classroom_sheet import read_sheet
+from cognito_mfa_kit.hub.client import HubClient, HubClientError
+from cognito_mfa_kit.hub.server import HubServer
 
 MIB = 1024 * 1024
 SECTION = "## Hub capacity"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["connect", "__version__"]
+__all__ = ["__version__", "connect"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .connect import Lab

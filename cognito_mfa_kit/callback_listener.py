@@ -26,7 +26,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # nothing printed: it runs beside a notebook
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+    def do_GET(self) -> None:  # the http.server API names it
         split = urllib.parse.urlsplit(self.path)
         if split.path == "/signed-out":
             self._page(200, "Signed out", "Managed login signed you out.")

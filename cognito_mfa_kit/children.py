@@ -12,6 +12,7 @@ cuts the clean-up short; ``hurried()`` only skips the waiting. The children them
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -28,7 +29,7 @@ class Child:
     def __init__(self, name: str, cmd: list[str], *, env: dict[str, str], log: IO[bytes], stdout: int | IO[bytes],
                  cwd: str | os.PathLike[str] | None = None):
         self.name = name
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(  # noqa: S603 - the kit's own command line (a list, no shell)
             cmd, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=log, start_new_session=True, cwd=cwd
         )
 
@@ -55,16 +56,13 @@ class Child:
 
     def kill(self) -> None:
         """SIGKILL to its process group (anything of it still there) and to it; then reap it."""
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         if self.running():
             self.proc.kill()
-        try:
+        # SIGKILL'd: only an uninterruptible sleep delays it (then it is left to init)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL'd: only an uninterruptible sleep delays it
-            pass
         if self.proc.stdout is not None:
             self.proc.stdout.close()
 
@@ -83,10 +81,8 @@ def still_running(procs: list[psutil.Process]) -> list[psutil.Process]:
 
 def signal_all(procs: list[psutil.Process], sig: int) -> None:
     for proc in procs:
-        try:
+        with contextlib.suppress(psutil.Error):
             proc.send_signal(sig)  # psutil checks the pid was not reused meanwhile
-        except psutil.Error:
-            pass
 
 
 def stop_all(children: list[Child], *, timeout: float, hurried: Callable[[], bool] = lambda: False,

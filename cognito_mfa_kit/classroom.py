@@ -329,7 +329,7 @@ class _Pools:
                 self.existing[name] = pool_id
                 self.report.pools_created += 1
                 self.account = self.account or _account_of(pool.get("Arn", ""))
-        assert pool_id is not None
+        assert pool_id is not None  # noqa: S101 - narrows the type: set by the loop above
         # TOTP available, each trainee enrols in the course (a pool whose creation was interrupted gets it now)
         if created or not self._has_totp(pool_id):
             self.caller.call(

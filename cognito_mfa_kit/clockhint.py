@@ -27,7 +27,7 @@ def clock_ahead(lab: Any, code: str | None, *, pool: PoolRef | None = None,
         return None
     pool_id = pool_id_of(pool) if pool is not None else pool_of_request(request)
     if pool_id is None:
-        moved = getattr(lab, "moved_pools", set())
+        moved: set[str] = getattr(lab, "moved_pools", set())
         pool_id = next(iter(moved)) if len(moved) == 1 else None
     if pool_id is None:
         return None

@@ -42,7 +42,7 @@ class HttpError(ClientError):
     botocore ClientError (so ``errors.explain`` and the course's ``expect`` read it the same way)."""
 
     def __init__(self, call: HttpCall) -> None:
-        assert call.error is not None
+        assert call.error is not None  # noqa: S101 - narrows the type: the caller found an error
         super().__init__({"Error": {"Code": call.error.code, "Message": call.error.message},
                           "ResponseMetadata": {"HTTPStatusCode": call.http_status}}, call.operation)
         self.call = call
@@ -191,7 +191,8 @@ def http_call(journal: Journal | None, method: str, url: str, *, form: dict[str,
         if keep_page and "page" in answer:
             call.page_text = raw.decode("utf-8", "replace")
         if response.status >= 400:
-            data = answer.get("body") if isinstance(answer.get("body"), dict) else {}
+            body_json = answer.get("body")
+            data = body_json if isinstance(body_json, dict) else {}
             code = str(data.get("error") or f"HTTP{response.status}")
             message = str(data.get("error_description") or answer.get("page") or response.reason)
             call.error = CallError(code, message, response.status)
@@ -209,4 +210,4 @@ def http_call(journal: Journal | None, method: str, url: str, *, form: dict[str,
     return call
 
 
-__all__ = ["HttpCall", "HttpError", "SECRET_FIELDS", "http_call"]
+__all__ = ["SECRET_FIELDS", "HttpCall", "HttpError", "http_call"]

@@ -126,7 +126,7 @@ class Call:
             return None
         try:
             values = sensitive_values(self.operation_model.input_shape, self.request)
-        except Exception:  # an operation the model doesn't know: the quoted-value rules still apply
+        except Exception:  # noqa: BLE001 - an operation the model doesn't know: the quoted-value rules still apply
             values = []
         return CallError(self.error.code, mask_message(self.error.message, values), self.error.http_status)
 
@@ -245,7 +245,7 @@ class Journal(Sequence[Call]):
                 parts += ["```json", body, "```", ""]
             else:
                 err = c.error_masked
-                assert err is not None
+                assert err is not None  # noqa: S101 - narrows the type: an error call
                 quoted = f"**{err.code}**: {err.message}".replace("\n", "\n> ")
                 parts += [f"> {quoted}", ""]
         return "\n".join(parts)

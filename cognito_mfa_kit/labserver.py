@@ -341,7 +341,7 @@ class LabServer:
         try:
             if self.state_path is not None:
                 self._check_state()
-            self._log = open(self.log_path, "wb")  # the last run only
+            self._log = open(self.log_path, "wb")  # noqa: SIM115 - the last run only
             # beside the log, which this lab holds: rewritten at each start, never shared with a running lab
             self._settings_dir = write_settings_overrides(self.log_path.with_name(f"{self.log_path.stem}.settings"))
             if not self.aws and self.shared_sandbox is None:
@@ -374,7 +374,7 @@ class LabServer:
     def _check_state(self) -> None:
         """Refuse a state another process holds; under its lock, move it aside if ``fresh``. Its sandbox child
         takes the lock for itself once it starts."""
-        assert self.state_path is not None
+        assert self.state_path is not None  # noqa: S101 - narrows the type: set by start()
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
         lock = StateLock(self.state_path)
         try:
@@ -394,14 +394,14 @@ class LabServer:
             raise LabInterrupted("stopped while starting")
 
     def _start_sandbox(self) -> None:
-        assert self._log is not None
+        assert self._log is not None  # noqa: S101 - narrows the type: set by start()
         self._interrupted()
         offset = self._log.tell()
         self.sandbox = Child(
             "sandbox", sandbox_command(self.state_path), env=self.base_env, log=self._log, stdout=subprocess.PIPE
         )
         stdout = self.sandbox.proc.stdout
-        assert stdout is not None
+        assert stdout is not None  # noqa: S101 - narrows the type: set by start()
         deadline = time.monotonic() + self.start_timeout
         line = b""
         while time.monotonic() < deadline:
@@ -428,7 +428,7 @@ class LabServer:
     def _start_jupyter(self) -> None:
         from jupyter_core.paths import jupyter_runtime_dir
 
-        assert self._log is not None
+        assert self._log is not None  # noqa: S101 - narrows the type: set by start()
         self._interrupted()
         offset = self._log.tell()
         env = jupyter_env(kernel_env(self.base_env, sandbox_url=self.sandbox_url, aws=self.aws, profile=self.profile),
@@ -476,7 +476,7 @@ class LabServer:
             f"http://127.0.0.1:{port}/api/status", headers={"Authorization": f"token {self.token}"}
         )
         try:
-            with urllib.request.urlopen(request, timeout=1) as response:
+            with urllib.request.urlopen(request, timeout=1) as response:  # noqa: S310 - an http URL of the lab the kit started
                 return response.status == 200
         except (OSError, urllib.error.URLError):
             return False

@@ -62,7 +62,7 @@ class StopSignals:
         self.count = 0
         self._previous: dict[signal.Signals, Any] = {}
 
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
+    def _handle(self, signum: int, frame: FrameType | None) -> None:  # noqa: ARG002 - a signal handler's signature
         self.count += 1
         if self.requested is None:
             self.requested = signal.Signals(signum)

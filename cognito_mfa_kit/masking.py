@@ -24,8 +24,15 @@ from typing import Any
 from botocore.model import Shape
 
 __all__ = [
-    "MASK", "SHOWN_SHAPES", "SHOWN_KEYS", "SECRET_MEMBERS", "mask_value", "masked", "sensitive_values",
-    "mask_message", "redact_message",
+    "MASK",
+    "SECRET_MEMBERS",
+    "SHOWN_KEYS",
+    "SHOWN_SHAPES",
+    "mask_message",
+    "mask_value",
+    "masked",
+    "redact_message",
+    "sensitive_values",
 ]
 
 MASK = "........"
@@ -160,7 +167,7 @@ def _sensitive_names() -> frozenset[str]:
                 for name, member in getattr(shape, "members", {}).items():
                     if member.metadata.get("sensitive"):
                         names.add(name.lower())
-    except Exception:  # masking must work without the model too
+    except Exception:  # noqa: BLE001, S110 - masking must work without the model too
         pass
     return frozenset(names)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 
-__all__ = ["FONT_SAFE", "FOLD_LINES", "PRE_STYLE", "folded_pre", "unsafe_characters"]
+__all__ = ["FOLD_LINES", "FONT_SAFE", "PRE_STYLE", "folded_pre", "unsafe_characters"]
 
 #: Lines of a long text shown before the "show all" toggle.
 FOLD_LINES = 8
@@ -55,7 +55,7 @@ FONT_SAFE = frozenset(
     "\n\t\r\u200b"
     + "".join(chr(c) for c in range(0x20, 0x7F))
     + "".join(chr(c) for c in range(0xA0, 0x100))
-    + "–—‘’‚“”„†‡•…‰‹›€™←↑→↓↔−≈≠≤≥∞─│┌┐└┘├┤►◄▲▼●○■□"
+    + "–—‘’‚“”„†‡•…‰‹›€™←↑→↓↔−≈≠≤≥∞─│┌┐└┘├┤►◄▲▼●○■□"  # noqa: RUF001 - the typographic characters the kit may draw, on purpose
 )
 
 

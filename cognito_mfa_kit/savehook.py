@@ -56,7 +56,7 @@ class CleanFilter:
 
 def _git(cwd: Path, *args: str) -> str | None:
     try:
-        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S)
+        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S)  # noqa: S603, S607 - git itself, found on PATH as git's own hooks find it
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
@@ -91,9 +91,9 @@ def strip(content: dict[str, Any], found: CleanFilter) -> dict[str, Any]:
         nb = strip_output(nb, keep_output=None, keep_count=False, keep_id=False, extra_keys=extra_keys)
         return json.loads(nbformat.writes(nb))
     # git runs a filter through the shell, from the top of the work tree
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S602 - the command is the repository's own git config, as git itself runs it
         found.command,
-        shell=True,  # noqa: S602 - the command is the repository's own git config, as git itself runs it
+        shell=True,
         cwd=found.top,
         input=json.dumps(content, ensure_ascii=False),
         capture_output=True,
@@ -105,7 +105,7 @@ def strip(content: dict[str, Any], found: CleanFilter) -> dict[str, Any]:
     return json.loads(out.stdout)
 
 
-def strip_like_git(model: dict[str, Any], path: str, contents_manager: Any, **kwargs: Any) -> None:
+def strip_like_git(model: dict[str, Any], path: str, contents_manager: Any, **kwargs: Any) -> None:  # noqa: ARG001 - Jupyter's pre_save_hook API
     """``pre_save_hook``: replace a notebook model's content with what git's clean filter makes of it."""
     if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
         return

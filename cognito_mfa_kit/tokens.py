@@ -17,15 +17,15 @@ from typing import Any
 import jwt
 
 __all__ = [
-    "TokenClaims",
-    "InvalidTokenUseError",
     "InvalidClientIdError",
-    "jwks_url",
-    "issuer_url",
-    "verify",
-    "decode_unverified",
-    "mask_token",
+    "InvalidTokenUseError",
+    "TokenClaims",
     "clear_jwks_cache",
+    "decode_unverified",
+    "issuer_url",
+    "jwks_url",
+    "mask_token",
+    "verify",
 ]
 
 _ALGORITHMS = ["RS256"]
@@ -237,10 +237,7 @@ def verify(
         )
     if client_id is not None:
         got = claims.get("aud") if claims.get("token_use") == "id" else claims.get("client_id")
-        if isinstance(got, (list, tuple)):
-            ok = client_id in got
-        else:
-            ok = got == client_id
+        ok = client_id in got if isinstance(got, (list, tuple)) else got == client_id
         if not ok:
             raise InvalidClientIdError("the token was issued to another app client")
     if now is not None:

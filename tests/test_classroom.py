@@ -515,7 +515,7 @@ def test_older_sheet_without_the_account_column_reads_and_is_upgraded(sandbox, c
 def test_not_a_sheet_is_explained(tmp_path: Path) -> None:
     foreign = tmp_path / "a.csv"
     foreign.write_text("name,email\nada,ada@example.com\n")
-    with pytest.raises(ValueError, match="not a classroom sheet .*no column username"):
+    with pytest.raises(ValueError, match=r"not a classroom sheet .*no column username"):
         classroom.read_sheet(foreign)
     twice = tmp_path / "b.csv"
     twice.write_text(",".join(classroom.SHEET_FIELDS) + "\n" + "ada,P,p1,c1,us-east-1,,\n" * 2)

@@ -211,7 +211,7 @@ def error_server():
     state = {"status": 400, "body": {}}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             body = json.dumps(state["body"]).encode()
             self.send_response(state["status"])

@@ -44,7 +44,7 @@ def jwks_server():
     state = {"hits": 0}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             if self.path != f"/{POOL}/.well-known/jwks.json":
                 self.send_error(404)
                 return
@@ -137,7 +137,7 @@ def test_wrong_signature(jwks_server):
 
 def test_tampered_payload(jwks_server):
     token = cognito_token(jwks_server["key"], jwks_server["kid"])
-    header, payload, sig = token.split(".")
+    header, _payload, sig = token.split(".")
     other = cognito_token(jwks_server["key"], jwks_server["kid"], username="mallory")
     with pytest.raises(jwt.InvalidSignatureError):
         verify(".".join([header, other.split(".")[1], sig]), jwks_url=jwks_server["url"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from typing import TYPE_CHECKING
 
@@ -121,7 +122,7 @@ def _prepare(hub: HubServer) -> int:
 
 
 def _exposure(host: str, port: int) -> str:
-    addresses = _addresses() if host in ("0.0.0.0", "::", "") else [host]
+    addresses = _addresses() if host in ("0.0.0.0", "::", "") else [host]  # noqa: S104 - a comparison with the wildcard addresses, not a bind
     where = ", ".join(f"http://{a}:{port}/" for a in addresses) or f"port {port} on every interface"
     return (
         f"Listening on {host}: anyone who can reach {where} sees the hub's sign-in page; behind it, each user's "
@@ -147,14 +148,10 @@ def _addresses() -> list[str]:
 
 
 def _print(text: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         print(text, flush=True)
-    except OSError:
-        pass
 
 
 def _say(text: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         print(text, file=sys.stderr, flush=True)
-    except OSError:
-        pass

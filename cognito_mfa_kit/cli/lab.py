@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -129,14 +130,10 @@ def _check_shared(url: str, profile: str | None) -> None:
 
 
 def _print(text: str) -> None:
-    try:
+    with contextlib.suppress(OSError):  # the terminal is gone (SIGHUP): the lab still stops cleanly
         print(text, flush=True)
-    except OSError:  # the terminal is gone (SIGHUP): the lab still stops cleanly
-        pass
 
 
 def _say(text: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         print(text, file=sys.stderr, flush=True)
-    except OSError:
-        pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -215,7 +216,5 @@ def _lock_state(state: str | None) -> StateLock | None:
 
 def _say(text: str) -> None:
     """A line on stderr; a closed terminal (SIGHUP) must not stop the shutdown."""
-    try:
+    with contextlib.suppress(OSError):
         print(text, file=sys.stderr, flush=True)
-    except OSError:
-        pass

@@ -26,7 +26,7 @@ from .kernel import install_name_error_hint
 if TYPE_CHECKING:
     from ..connect import Lab
 
-__all__ = ["Markdown", "call_html", "calls", "follow", "unfollow", "expecting", "SHOWN_CALLS"]
+__all__ = ["SHOWN_CALLS", "Markdown", "call_html", "calls", "expecting", "follow", "unfollow"]
 
 #: A cell's first calls shown whole; the others (except failures) by their headline, a click away.
 SHOWN_CALLS = 2

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 #: The password of the trainee's own user in notebook 09 (a sandbox lesson: never write a real password down).
-YOUR_PASSWORD = "Hosted-UI-you-09!"
+YOUR_PASSWORD = "Hosted-UI-you-09!"  # noqa: S105 - a sandbox lesson's password, shown in the notebook on purpose
 
 
 def describe(sign_in: HostedSignIn) -> Markdown:

@@ -108,7 +108,7 @@ def challenge_line(lab: Lab, challenge: Challenge, pool: TeachingPool) -> Markdo
 
 # --------------------------------------------------------------------------- authenticators
 
-DEMO_SECRET = "JBSWY3DPEHPK3PXP"  # RFC/authenticator documentation's well-known example key; not a Cognito secret
+DEMO_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105 - RFC/authenticator documentation's well-known example key; not a Cognito secret
 
 
 def demo_pool(lab: Lab) -> TeachingPool:
@@ -165,7 +165,7 @@ class _SkewedClock:
         return self.clock.now() + self.offset
 
 
-def skewed(lab: Lab, authenticator: VirtualAuthenticator, seconds: float) -> VirtualAuthenticator:
+def skewed(lab: Lab, authenticator: VirtualAuthenticator, seconds: float) -> VirtualAuthenticator:  # noqa: ARG001 - the lesson helpers take the lab first
     """The same authenticator on a phone whose clock is ``seconds`` ahead (or behind, negative) of Cognito's (the
     clock of the authenticator's pool)."""
     from ..totp import VirtualAuthenticator

@@ -139,7 +139,7 @@ class Playground:
                 f"{e(self.pool_id)}. {e(agree)}</small></p>")
 
     def __repr__(self) -> str:
-        lines = [" | ".join(["user"] + self.columns)]
+        lines = [" | ".join(["user", *self.columns])]
         lines += [" | ".join([r["user"]] + [r[c] for c in self.columns]) for r in self.rows()]
         return "\n".join(lines)
 

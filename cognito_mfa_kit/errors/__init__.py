@@ -20,7 +20,7 @@ from typing import Any
 from ..masking import redact_message
 from .catalogue import API_PAGE, CATALOGUE, GENERIC, Rule
 
-__all__ = ["Explanation", "Rule", "CATALOGUE", "explain", "redact_message"]
+__all__ = ["CATALOGUE", "Explanation", "Rule", "explain", "redact_message"]
 
 
 @dataclass(frozen=True)
@@ -172,14 +172,11 @@ def explain(error: Any, operation: str | None = None, *, clock_ahead: float | No
         operation = found_operation or operation
         message = redact_message(message)
         rule = _find_rule(code, message, operation)
-    except Exception as exc:  # explaining must never fail
+    except Exception as exc:  # noqa: BLE001 - explaining must never fail
         code, message, rule = None, f"(could not read the error: {exc!r})", None
     if rule is None:
         rule = GENERIC
-        if code:
-            why = f"Cognito or AWS reported {code}, which this course's catalogue does not cover."
-        else:
-            why = GENERIC.why
+        why = f"Cognito or AWS reported {code}, which this course's catalogue does not cover." if code else GENERIC.why
     else:
         why = rule.why
     reference = rule.reference

@@ -15,7 +15,7 @@ from . import beyond_totp as _beyond_totp
 from .doc_pages import API_PAGE
 from .doc_pages import DEV_GUIDE as _DEV
 
-__all__ = ["API_PAGE", "CATALOGUE", "GENERIC", "Rule", "SKEW"]
+__all__ = ["API_PAGE", "CATALOGUE", "GENERIC", "SKEW", "Rule"]
 
 _TOTP_DOC = _DEV + "user-pool-settings-mfa-totp.html"
 _MFA_DOC = _DEV + "user-pool-settings-mfa.html"
@@ -86,7 +86,8 @@ _THROTTLE_CODES = (
 
 # Order matters: within a code, specific message patterns come before the code's generic row. The rows of
 # ``beyond_totp`` (plans, email MFA, USER_AUTH, passkeys: each patterned or of a code of its own) come first.
-CATALOGUE: tuple[Rule, ...] = tuple(_r(*row) for row in _beyond_totp.ROWS) + (
+CATALOGUE: tuple[Rule, ...] = (
+    *(_r(*row) for row in _beyond_totp.ROWS),
     # ---------------------------------------------------------------- TOTP codes
     _r("totp-verify-mismatch", "EnableSoftwareTokenMFAException", None,
        "Wrong code while registering the authenticator",

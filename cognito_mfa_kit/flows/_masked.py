@@ -12,7 +12,7 @@ from typing import Any
 
 from ..journal import mask_value
 
-_SECRET = "cmk_secret"
+_SECRET = "cmk_secret"  # noqa: S105 - the name of a masked member, not a secret
 
 
 def secret(default: Any = dataclasses.MISSING) -> Any:

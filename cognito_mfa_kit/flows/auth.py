@@ -35,7 +35,7 @@ class Tokens(MaskedRepr):
     expires_in: int = 3600
     new_device: dict[str, str] | None = None  # NewDeviceMetadata {DeviceKey, DeviceGroupKey}: confirm it to remember
     username: str | None = None
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - an OAuth token type, not a secret
 
 
 @dataclass(frozen=True, repr=False)

@@ -158,10 +158,7 @@ def complete_mfa_setup(
             f"challenge: this MFA_SETUP offers {choices(challenge)}, not SOFTWARE_TOKEN_MFA; enable TOTP on the pool."
         )
     association = associate(lab, session=challenge.session, pool=pool)
-    if code_source is None:
-        code = authenticator(lab, association).code()
-    else:
-        code = code_source(association)
+    code = authenticator(lab, association).code() if code_source is None else code_source(association)
     verification = verify(lab, code, session=association.session, device_name=device_name)
     result = respond(lab, pool, challenge, session=verification.session)
     return MfaSetupOutcome(association=association, verification=verification, result=result)

@@ -350,7 +350,24 @@ def logout_url(ui: HostedUi) -> str:
     return f"{ui.base_url}/logout?{urllib.parse.urlencode({'client_id': ui.client_id, 'logout_uri': ui.logout_uri})}"
 
 
-__all__ = ["ADMIN_SCOPE", "DEFAULT_SCOPES", "DEMO_IDP", "HostedSignIn", "HostedTokens", "HostedUi",
-           "SYSTEM_SCOPES", "add_demo_idp", "domain_name", "exchange_code", "hosted_ui", "hosted_ui_setup",
-           "logout_url", "pkce_pair", "poll_code", "sign_in_url", "start_callback_listener", "user_info",
-           "wait_for_code"]
+__all__ = [
+    "ADMIN_SCOPE",
+    "DEFAULT_SCOPES",
+    "DEMO_IDP",
+    "SYSTEM_SCOPES",
+    "HostedSignIn",
+    "HostedTokens",
+    "HostedUi",
+    "add_demo_idp",
+    "domain_name",
+    "exchange_code",
+    "hosted_ui",
+    "hosted_ui_setup",
+    "logout_url",
+    "pkce_pair",
+    "poll_code",
+    "sign_in_url",
+    "start_callback_listener",
+    "user_info",
+    "wait_for_code",
+]

@@ -104,7 +104,7 @@ def _check_flows(auth_flows: Iterable[str]) -> tuple[str, ...]:
     return flows
 
 
-def _check_remember(remember_devices: str | None) -> str | None:
+def _check_remember(remember_devices: RememberDevices) -> RememberDevices:
     if remember_devices is not None and remember_devices not in DEVICE_CONFIGURATIONS:
         raise ValueError(
             f"remember_devices: {remember_devices!r} is not an option; use None (don't remember), 'always' or "
@@ -164,7 +164,7 @@ def _mfa_request(
     return request
 
 
-def _pool_request(name: str, run_id: str, remember_devices: str | None, *, tier: str = DEFAULT_TIER,
+def _pool_request(name: str, run_id: str, remember_devices: str | None, *, tier: str = DEFAULT_TIER,  # noqa: ARG001 - the request of the pool called name (CreateUserPool's PoolName is set by the caller)
                   email_configuration: dict[str, str] | None = None,
                   first_factors: Sequence[str] = ("PASSWORD",)) -> dict[str, Any]:
     request: dict[str, Any] = {
@@ -206,7 +206,7 @@ def _caller(lab: Lab) -> QuotaCaller:
 def _find_pool(lab: Lab, name: str, run_id: str) -> dict[str, Any] | None:
     """The oldest pool named ``name`` tagged with ``run_id`` (DescribeUserPool; ListUserPools has no tags)."""
     summaries = list_pools(_caller(lab))
-    candidates = sorted((p for p in summaries if p.get("Name") == name), key=lambda p: p.get("CreationDate"))
+    candidates = sorted((p for p in summaries if p.get("Name") == name), key=lambda p: p["CreationDate"])
     for summary in candidates:
         described = lab.client.describe_user_pool(UserPoolId=summary["Id"])["UserPool"]
         if (described.get("UserPoolTags") or {}).get(TAG_KEY) == run_id:

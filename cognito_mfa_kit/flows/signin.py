@@ -25,7 +25,7 @@ from .validation import check_password, check_username
 if TYPE_CHECKING:
     from ..connect import Lab
 
-__all__ = ["Tokens", "Challenge", "SignInResult", "sign_in", "refresh", "sign_out"]
+__all__ = ["Challenge", "SignInResult", "Tokens", "refresh", "sign_in", "sign_out"]
 
 Method = Literal["password", "srp"]
 _FLOWS = {("admin", "password"): "ADMIN_USER_PASSWORD_AUTH", ("client", "password"): "USER_PASSWORD_AUTH"}

@@ -8,6 +8,7 @@ of the lesson.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from ..totp import normalise_code
 
@@ -94,9 +95,9 @@ def check_tier(tier: object) -> str:
 
 def check_first_factors(factors: object) -> tuple[str, ...]:
     """A SignInPolicy's AllowedFirstAuthFactors: one or more of PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN."""
-    if isinstance(factors, str) or not factors:
+    if isinstance(factors, str) or not isinstance(factors, Iterable) or not factors:
         raise ValueError("first_factors: give a list such as ['PASSWORD', 'EMAIL_OTP'].")
-    found = tuple(dict.fromkeys(str(f) for f in factors))  # type: ignore[union-attr]
+    found = tuple(dict.fromkeys(str(f) for f in factors))
     if "SOFTWARE_TOKEN" in found:
         raise ValueError("first_factors: SOFTWARE_TOKEN (TOTP) is never a first factor in Cognito; it comes after "
                          "the password, as MFA.")

@@ -32,7 +32,7 @@ class SheetAuthenticator(Authenticator):
     def _settings(self) -> HubSettings:
         return HubSettings.load(self.settings_file)
 
-    async def authenticate(self, handler: Any, data: dict[str, str]) -> str | None:
+    async def authenticate(self, handler: Any, data: dict[str, str]) -> str | None:  # noqa: ARG002 - JupyterHub's Authenticator API
         name = self.normalize_username(str(data.get("username") or "").strip())
         password = str(data.get("password") or "")
         user = self._settings().users.get(name)

@@ -149,7 +149,7 @@ class HubClient:
         self.server_path = ""
 
     def _xsrf(self) -> str:
-        values = [c.value for c in self.http.cookies if c.name == "_xsrf"]
+        values = [c.value or "" for c in self.http.cookies if c.name == "_xsrf"]
         return values[-1] if values else ""
 
     def sign_in(self, username: str, password: str) -> bool:

@@ -204,7 +204,7 @@ class HubServer:
             raise HubError(f"cannot create the hub's folder {self.data_dir}: {exc.strerror or exc}") from exc
         self._take_lock()
         try:
-            self._log = open(self.log_path, "ab")
+            self._log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child processes' whole run; closed by stop()
             self._start_sandbox()
             self._provision()
             self._give_hub_passwords()
@@ -219,7 +219,7 @@ class HubServer:
     def _notebooks(self) -> Path:
         try:
             folder = self.notebook_dir or find_notebook_dir()
-        except Exception as exc:  # noqa: BLE001 - LabError: no notebooks/ found
+        except Exception as exc:
             raise HubError(str(exc)) from exc
         if not folder.is_dir():
             raise HubError(f"--notebook-dir {folder}: no such folder")
@@ -247,7 +247,7 @@ class HubServer:
             self._log.flush()
 
     def _start_sandbox(self) -> None:
-        assert self._log is not None
+        assert self._log is not None  # noqa: S101 - narrows the type: set by start()
         self._interrupted()
         rows = load_sheet(self.sheet).rows if self.sheet.exists() else []
         port = sheet_sandbox_port(rows) or 0  # the sheet's keys and pools are the ones this state holds there
@@ -273,7 +273,7 @@ class HubServer:
         """The first ``n`` lines ``child`` prints (fewer if it ends or the start times out). Reads the pipe's file
         descriptor itself: a buffered readline could hold the second line while select() waits for more."""
         stdout = child.proc.stdout
-        assert stdout is not None
+        assert stdout is not None  # noqa: S101 - narrows the type: Popen(stdout=PIPE)
         data = b""
         deadline = time.monotonic() + self.start_timeout
         while data.count(b"\n") < n and time.monotonic() < deadline:
@@ -297,7 +297,7 @@ class HubServer:
         return env
 
     def _provision(self) -> None:
-        assert self._log is not None and self.sandbox_url is not None
+        assert self._log is not None and self.sandbox_url is not None  # noqa: S101 - narrows the type: set by start()
         self._interrupted()
         if self.count is not None:
             who = ["--count", str(self.count)]
@@ -309,12 +309,12 @@ class HubServer:
                "--endpoint-url", self.sandbox_url, "--out", str(self.sheet), "--no-progress"]
         offset = self._log.tell()
         self._say("provisioning: " + " ".join(cmd[3:]))
-        self._provisioner = subprocess.Popen(cmd, env=self._trainer_env(), stdin=subprocess.DEVNULL,
+        self._provisioner = subprocess.Popen(cmd, env=self._trainer_env(), stdin=subprocess.DEVNULL,  # noqa: S603 - the kit's own provisioning command (sys.executable -m ...)
                                              stdout=subprocess.PIPE, stderr=self._log)
         try:
             out = b""
             stdout = self._provisioner.stdout
-            assert stdout is not None
+            assert stdout is not None  # noqa: S101 - narrows the type: Popen(stdout=PIPE)
             while True:
                 self._interrupted()
                 ready, _, _ = select.select([stdout], [], [], 0.2)
@@ -370,7 +370,7 @@ class HubServer:
             raise HubError(f"{self.trainer_credentials}: no {TRAINER_PROFILE} key (the sandbox writes it)") from exc
 
     def _write_settings(self, notebooks: Path, proxy: list[str]) -> HubSettings:
-        assert self.sandbox_url is not None
+        assert self.sandbox_url is not None  # noqa: S101 - narrows the type: set by start()
         rows = load_sheet(self.sheet).rows
         users: dict[str, HubUser] = {}
         key_id, secret = self._trainer_key()
@@ -404,7 +404,7 @@ class HubServer:
         return settings
 
     def _start_jupyterhub(self) -> None:
-        assert self._log is not None and self.settings is not None
+        assert self._log is not None and self.settings is not None  # noqa: S101 - narrows the type: set by start()
         self._interrupted()
         offset = self._log.tell()
         env = dict(self.base_env)
@@ -425,7 +425,7 @@ class HubServer:
             time.sleep(0.3)
         else:
             raise HubError(f"JupyterHub did not answer within {self.start_timeout:.0f} s; see {self.log_path}")
-        self.url = f"http://{'127.0.0.1' if self.host in ('', '0.0.0.0', '::') else self.host}:{self.port}/"
+        self.url = f"http://{'127.0.0.1' if self.host in ('', '0.0.0.0', '::') else self.host}:{self.port}/"  # noqa: S104 - a comparison with the wildcard addresses, not a bind
 
     @property
     def local_url(self) -> str:
@@ -434,7 +434,7 @@ class HubServer:
 
     def _answers(self) -> bool:
         try:
-            with urllib.request.urlopen(self.local_url + "hub/api/", timeout=2) as response:
+            with urllib.request.urlopen(self.local_url + "hub/api/", timeout=2) as response:  # noqa: S310 - an http URL the hub built
                 return response.status == 200 and "version" in json.loads(response.read() or b"{}")
         except (OSError, urllib.error.URLError, ValueError):
             return False

@@ -37,5 +37,5 @@ class CourseSpawner(SimpleLocalProcessSpawner):
         self.home_dir = str(prepare_home(settings, user))
         self.notebook_dir = self.home_dir
         self.default_url = start_page(user)
-        self.environment = {**self.environment, **user_environment(settings, user)}
+        self.environment: dict[str, Any] = {**self.environment, **user_environment(settings, user)}
         return await super().start()

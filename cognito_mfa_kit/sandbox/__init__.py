@@ -18,7 +18,7 @@ from .credentials import Keyring, Principal
 from .httpserver import SandboxServer
 from .store import Store
 
-__all__ = ["Sandbox", "SandboxClock", "CLOCK", "ENV_URL"]
+__all__ = ["CLOCK", "ENV_URL", "Sandbox", "SandboxClock"]
 
 #: The environment variable that names a running sandbox server for every kernel of a course.
 ENV_URL = "COGNITO_MFA_KIT_SANDBOX_URL"

@@ -55,7 +55,7 @@ def unsigned_operations() -> frozenset[str]:
     model = botocore.session.get_session().get_service_model("cognito-idp")
     found = set()
     for name in model.operation_names:
-        raw = model.operation_model(name)._operation_model  # noqa: SLF001 - the model's own auth fields
+        raw = model.operation_model(name)._operation_model  # the model's own auth fields
         if raw.get("authtype") == "none" or "smithy.api#noAuth" in (raw.get("auth") or []):
             found.add(name)
     return frozenset(found)
@@ -71,7 +71,7 @@ def pool_arn(pool_id: str, account_id: str) -> str:
     return f"arn:aws:cognito-idp:{region}:{account_id}:userpool/{pool_id}"
 
 
-def named_user(operation: str, params: Mapping[str, Any]) -> str | None:
+def named_user(operation: str, params: Mapping[str, Any]) -> str | None:  # noqa: ARG001 - the access rules' shared signature
     """The user an admin call acts on (its ``Username``, or the USERNAME of an admin sign-in), if any."""
     if isinstance(params.get("Username"), str):
         return str(params["Username"])

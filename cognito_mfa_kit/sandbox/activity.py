@@ -29,7 +29,7 @@ _REFRESH_FLOWS = frozenset({"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"})
 def _pool_of_client(client_id: Any) -> SandboxUserPool | None:
     if not isinstance(client_id, str):
         return None
-    return next((p for p in all_pools() if client_id in p.clients), None)  # type: ignore[misc]
+    return next((p for p in all_pools() if client_id in p.clients), None)
 
 
 def _named(params: dict[str, Any]) -> str | None:
@@ -53,7 +53,7 @@ def about(params: dict[str, Any], backends: list[SandboxBackend]) -> tuple[Sandb
         for candidate in all_pools():
             found = candidate.access_tokens.get(token)
             if found:
-                pool, name = candidate, found[1]  # type: ignore[assignment]
+                pool, name = candidate, found[1]
                 break
     session_id = params.get("Session")
     if isinstance(session_id, str) and session_id and (pool is None or name is None):
@@ -100,14 +100,13 @@ def record(operation: str, params: dict[str, Any], status: int, body: bytes | st
         else:
             event.response = "Fail"
     elif operation in SETUP_STEPS and isinstance(params.get("Session"), str):
-        event = pool.events.for_session(params["Session"])
-        if event is not None and ok:
-            pool.events.continued(event, answer.get("Session"))
+        pending = pool.events.for_session(params["Session"])
+        if pending is not None and ok:
+            pool.events.continued(pending, answer.get("Session"))
     elif operation in ANSWERS:
         challenge = str(params.get("ChallengeName") or "")
-        event = pool.events.for_session(_session_of(params, backends))
-        if event is None:
-            event = pool.events.start(username, now)
+        answered = pool.events.for_session(_session_of(params, backends))
+        event = answered if answered is not None else pool.events.start(username, now)
         if challenge in MFA_CHALLENGES:
             if ok or answer.get("__type") in _CODE_ERRORS:
                 event.answered("Mfa", ok)
@@ -125,7 +124,7 @@ def record(operation: str, params: dict[str, Any], status: int, body: bytes | st
                 mfa(user).mfa_sign_in_at = now
 
 
-def class_row(pool: SandboxUserPool, user: Any) -> dict[str, Any]:
+def class_row(pool: SandboxUserPool, user: Any) -> dict[str, Any]:  # noqa: ARG001 - the class view's row signature (the pool comes with each user)
     """What the trainer's class view shows of one user (see ``classroom.status`` in the kit)."""
     record = mfa(user)
     return {

@@ -16,6 +16,7 @@ from moto.cognitoidp.exceptions import (
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient, UserStatus
 
 from . import srp
+from .backend_protocol import MixinBase
 from .clock import CLOCK
 from .devices import Device
 from .email_mfa import WRONG_CODE
@@ -26,7 +27,7 @@ from .signin import INCORRECT_PASSWORD
 from .totp import REUSED_MESSAGE, CodeCheck, check_code
 
 
-class ChallengeAnswers:
+class ChallengeAnswers(MixinBase):
     """The challenge answers part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin: it uses the
     backend's lookups ``_client``, ``_pool_of_client``, ``_user_for_access_token`` and ``_issue``)."""
 
@@ -134,7 +135,7 @@ class ChallengeAnswers:
         session = self.sessions.take(session_id, "SELECT_MFA_TYPE", client_id=client_id)
         pool, client, user = self._session_user(session, responses)
         answer = responses.get("ANSWER")
-        if answer not in session.data.get("choices", []):
+        if answer is None or answer not in session.data.get("choices", []):
             # [UNVERIFIED] wording.
             raise InvalidParameterException(f"Invalid ANSWER: {answer!r} is not one of MFAS_CAN_CHOOSE")
         self.sessions.spend(session)
@@ -150,7 +151,7 @@ class ChallengeAnswers:
         self.sessions.spend(session)
         return self._signed_in(pool, client, user, self._session_device(pool, user, session))
 
-    def _answer_new_password(self, session_id: str, client_id: str, responses: dict[str, str]):
+    def _answer_new_password(self, session_id: str, client_id: str, responses: dict[str, str]) -> dict[str, Any]:
         session = self.sessions.take(session_id, "NEW_PASSWORD_REQUIRED", client_id=client_id)
         pool, client, user = self._session_user(session, responses)
         new_password = responses.get("NEW_PASSWORD")
@@ -163,7 +164,7 @@ class ChallengeAnswers:
         # "Amazon Cognito immediately challenges the user to set up MFA" after NEW_PASSWORD_REQUIRED.
         return self._after_password(pool, client, user, session.data.get("device_key"))
 
-    def _answer_password_verifier(self, session_id: str, client_id: str, responses: dict[str, str]):
+    def _answer_password_verifier(self, session_id: str, client_id: str, responses: dict[str, str]) -> dict[str, Any]:
         session = self._verifier_session(session_id, responses, "PASSWORD_VERIFIER", client_id)
         if session.data.get("phantom"):
             return self._answer_phantom_verifier(session, responses)
@@ -196,7 +197,7 @@ class ChallengeAnswers:
         self.sessions.spend(session)
         raise NotAuthorizedError(INCORRECT_PASSWORD)
 
-    def _answer_device_srp(self, session_id: str, client_id: str, responses: dict[str, str]):
+    def _answer_device_srp(self, session_id: str | None, client_id: str, responses: dict[str, str]) -> dict[str, Any]:
         if not session_id:
             # Rule: DEVICE_SRP_AUTH may come without a Session: the user's pending device challenge is the one.
             user = self._pool_of_client(client_id)[0]._get_user(responses.get("USERNAME") or "")
@@ -214,7 +215,7 @@ class ChallengeAnswers:
         return self._srp_challenge(pool, client, user, "DEVICE_PASSWORD_VERIFIER", state, device.key,
                                    DEVICE_KEY=device.key)
 
-    def _answer_device_verifier(self, session_id: str, client_id: str, responses: dict[str, str]):
+    def _answer_device_verifier(self, session_id: str, client_id: str, responses: dict[str, str]) -> dict[str, Any]:
         session = self._verifier_session(session_id, responses, "DEVICE_PASSWORD_VERIFIER", client_id)
         pool, client, user = self._session_user(session, responses)
         self.sessions.spend(session)

@@ -79,7 +79,7 @@ def _method_names(cls: type) -> Any:
     """moto lists a response class's methods with ``inspect.getmembers`` on every request (a quarter of a call's
     time in the sandbox); the sandbox's response classes don't change while it runs, so their list is cached."""
     if isinstance(cls, type) and issubclass(cls, SandboxResponse):
-        return _sandbox_method_names(cls)
+        return _sandbox_method_names(cls)  # type: ignore[arg-type]  # mypy: a narrowed type[X] "is not Hashable"
     return _moto_method_names(cls)
 
 
@@ -185,7 +185,7 @@ class SandboxApp:
         install()
         moto_core_responses.method_names_from_class = _method_names  # type: ignore[assignment]
         # moto turns the operation's name into its method's on every call (a pure-Python loop, ~50 µs): cached.
-        moto_core_responses.camelcase_to_underscores = _method_name_of  # type: ignore[assignment]
+        moto_core_responses.camelcase_to_underscores = _method_name_of
         # Request ids: a UUID, as Cognito's x-amzn-requestid is (moto draws 52 random letters one by one).
         moto_core_responses.gen_amzn_requestid_long = _request_id  # type: ignore[assignment]
         self.store = store
@@ -304,7 +304,7 @@ class SandboxApp:
                     _mark_named_user(operation, params)
                 activity.record(operation, params, int(status), body, _backends())
                 self.changed()
-        except Exception:
+        except Exception:  # noqa: BLE001 - any failure of the handler becomes Cognito's InternalErrorException, as the service answers
             _log.exception("sandbox bug while serving %s", operation)
             return _cognito_error("InternalErrorException", f"The sandbox failed while serving {operation} "
                                   "(its traceback is in the sandbox's log).", 500)
@@ -320,7 +320,7 @@ class SandboxApp:
     def _ownership(self, principal: Principal | None, operation: str, params: dict[str, Any], body: Any) -> Any:
         """After a successful call on a shared sandbox: a trainee owns the pools they create, a deleted pool is
         nobody's (ListUserPools shows a trainee their own pools only: :func:`_visible_pools`)."""
-        assert self.keyring is not None
+        assert self.keyring is not None  # noqa: S101 - narrows the type: only called with a keyring
         if operation == "DeleteUserPool" and isinstance(params.get("UserPoolId"), str):
             self.keyring.forget_pool(params["UserPoolId"])
         if principal is None or principal.is_trainer:

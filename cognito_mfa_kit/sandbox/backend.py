@@ -19,13 +19,19 @@ import contextvars
 import json
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 import moto.cognitoidp.models as moto_models
 import moto.cognitoidp.responses as moto_responses
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
-from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdpUserPool, CognitoIdpUserPoolClient
+from moto.cognitoidp.models import (
+    CognitoIdpBackend,
+    CognitoIdpUser,
+    CognitoIdpUserPool,
+    CognitoIdpUserPoolClient,
+    CognitoIdpUserPoolDomain,
+)
 from moto.cognitoidp.utils import PAGINATION_MODEL
 from moto.core.base_backend import BackendDict
 from moto.utilities.paginator import paginate
@@ -70,13 +76,26 @@ class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRule
     """moto's cognito-idp backend with Cognito's TOTP, session, challenge, SRP and device rules, managed login,
     federation, choice-based sign-in, email MFA, passkeys and feature plans."""
 
+    # moto's attributes as the sandbox has them: every pool is a SandboxUserPool (create_user_pool and the store make
+    # them), the sessions are the SessionStore's (not moto's dict), the dicts are TrackedDicts (tracking.py)
+    user_pools: dict[str, SandboxUserPool]  # type: ignore[assignment]  # moto: dict[str, CognitoIdpUserPool]
+    user_pool_domains: dict[str, CognitoIdpUserPoolDomain]
+    sessions: SessionStore  # type: ignore[assignment]  # moto: dict[str, tuple[str, CognitoIdpUserPool]]
+    outbox: Outbox
+
+    if TYPE_CHECKING:  # moto's, which the mixins' protocol declares too: the checker takes them from moto
+        admin_get_user = CognitoIdpBackend.admin_get_user
+        _log_user_in = CognitoIdpBackend._log_user_in
+        _validate_auth_flow = CognitoIdpBackend._validate_auth_flow
+        _validate_password = CognitoIdpBackend._validate_password
+
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
-        self.sessions = SessionStore(pool_time)  # type: ignore[assignment]
+        self.sessions = SessionStore(pool_time)
         self.outbox = Outbox()  # SMS "sent" by the sandbox (it delivers nothing)
         # Changes are tracked (the store writes only them): a pool made or deleted, a domain added or removed.
-        self.user_pools = tracked(self.user_pools, _pool_changed)  # type: ignore[assignment]
-        self.user_pool_domains = tracked(self.user_pool_domains, _domain_changed)  # type: ignore[assignment]
+        self.user_pools = tracked(self.user_pools, _pool_changed)
+        self.user_pool_domains = tracked(self.user_pool_domains, _domain_changed)
 
     # ------------------------------------------------------------------ pools
     def create_user_pool(self, name: str, extended_config: dict[str, Any]) -> CognitoIdpUserPool:
@@ -98,11 +117,11 @@ class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRule
         return pool
 
     @paginate(pagination_model=PAGINATION_MODEL)
-    def list_user_pools(self) -> list[CognitoIdpUserPool]:  # type: ignore[override]
+    def list_user_pools(self) -> list[CognitoIdpUserPool]:
         # A trainee's listing pages over the pools they may see (MaxResults and NextToken count theirs), not over
         # every pool of the class then filtered: with 60 others' pools first, a page would come back empty.
         visible = VISIBLE_POOLS.get()
-        pools = list(self.user_pools.values())
+        pools: list[CognitoIdpUserPool] = list(self.user_pools.values())
         return pools if visible is None else [p for p in pools if p.id in visible]
 
     def update_user_pool(self, user_pool_id: str, extended_config: dict[str, Any]) -> None:
@@ -161,7 +180,7 @@ class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRule
         return result
 
     def describe_user_pool(self, user_pool_id: str) -> SandboxUserPool:
-        return super().describe_user_pool(user_pool_id)  # type: ignore[return-value]
+        return super().describe_user_pool(user_pool_id)  # type: ignore[safe-super]  # moto's (MRO at run time)
 
     def delete_user_pool(self, user_pool_id: str) -> None:
         super().delete_user_pool(user_pool_id)
@@ -193,7 +212,8 @@ class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRule
         _check_schema(custom_attributes, "customAttributes")
         super().add_custom_attributes(user_pool_id, custom_attributes)
 
-    def list_resource_servers(self, user_pool_id: str, *args: Any, **kwargs: Any) -> Any:
+    # moto's @paginate types the method as taking any arguments (a ParamSpec it never binds)
+    def list_resource_servers(self, user_pool_id: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         self.describe_user_pool(user_pool_id)  # an unknown pool is ResourceNotFoundException (moto: KeyError)
         return super().list_resource_servers(user_pool_id, *args, **kwargs)
 
@@ -264,14 +284,14 @@ class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRule
     def _pool_of_client(self, client_id: str) -> tuple[SandboxUserPool, CognitoIdpUserPoolClient]:
         for pool in self.user_pools.values():
             if client_id in pool.clients:
-                return pool, pool.clients[client_id]  # type: ignore[return-value]
+                return pool, pool.clients[client_id]
         raise ResourceNotFoundError(client_id)
 
     def _user_for_access_token(self, access_token: str | None) -> tuple[SandboxUserPool, CognitoIdpUser]:
         """Rule: an access token must be known, unrevoked and unexpired (on the pool's clock)."""
         checked = CHECKED_TOKEN.get()
         if checked is not None and checked[0] == access_token:
-            return checked[1]  # type: ignore[no-any-return]
+            return checked[1]
         for pool in self.user_pools.values():
             if access_token and access_token in pool.revoked_tokens:
                 raise NotAuthorizedError("Access Token has been revoked")
@@ -281,7 +301,7 @@ class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRule
                     raise NotAuthorizedError("Access Token has expired")
                 _require_admin_scope(claims)
                 _, username = pool.access_tokens[access_token]
-                return pool, self.admin_get_user(pool.id, username)  # type: ignore[return-value]
+                return pool, self.admin_get_user(pool.id, username)
         raise NotAuthorizedError("Invalid Access Token")
 
     def delete_user(self, access_token: str) -> None:
@@ -332,11 +352,11 @@ def _plan_defaults(pool: SandboxUserPool) -> None:
         config["Policies"] = policies
 
 
-def _pool_changed(key: str, value: Any, old: Any = None) -> None:
+def _pool_changed(key: str, value: Any, old: Any = None) -> None:  # noqa: ARG001 - TrackedDict's on_change(key, value, old=...)
     TRACKER.mark(("pool", key))
 
 
-def _domain_changed(key: str, value: Any, old: Any = None) -> None:
+def _domain_changed(key: str, value: Any, old: Any = None) -> None:  # noqa: ARG001 - TrackedDict's on_change(key, value, old=...)
     domain = old if value is GONE else value
     TRACKER.mark(("pool", domain.user_pool_id))
 
@@ -370,7 +390,7 @@ def token_backend(access_token: str | None, account_id: str, region: str) -> San
                 if name == "global":
                     continue
                 for pool in backend.user_pools.values():
-                    if access_token in pool.access_tokens or access_token in pool.revoked_tokens:  # type: ignore
+                    if access_token in pool.access_tokens or access_token in pool.revoked_tokens:
                         return backend
     return sandbox_backends[account_id][region]
 
@@ -399,7 +419,7 @@ def all_pools() -> Iterator[SandboxUserPool]:
     for account in list(sandbox_backends.values()):
         for region, backend in list(account.items()):
             if region != "global":
-                yield from backend.user_pools.values()  # type: ignore[misc]
+                yield from backend.user_pools.values()
 
 
 def find_pool(pool_id: str) -> SandboxUserPool | None:

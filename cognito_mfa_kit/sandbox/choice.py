@@ -41,6 +41,7 @@ from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedE
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient
 
 from . import challenges, email_mfa, plans
+from .backend_protocol import MixinBase
 from .clock import CLOCK
 from .model import SandboxUserPool, mfa
 from .signin import INCORRECT_PASSWORD
@@ -77,7 +78,7 @@ def passkeys_satisfy_mfa(pool: SandboxUserPool) -> bool:
     return (pool.web_authn_config or {}).get("FactorConfiguration") == "MULTI_FACTOR_WITH_USER_VERIFICATION"
 
 
-class ChoiceSignIn:
+class ChoiceSignIn(MixinBase):
     """The USER_AUTH part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin: it uses the sign-in
     rules ``_check_flow``, ``_find_user``, ``_after_password``, ``_start_srp``, ``_signed_in`` ...)."""
 

@@ -123,7 +123,7 @@ class Control:
         return _json(answer)
 
     # ------------------------------------------------------------------ outbox
-    def messages(self, request: Request, principal: Principal | None, body: Body) -> Response:
+    def messages(self, request: Request, principal: Principal | None, body: Body) -> Response:  # noqa: ARG002 - a control route's handler signature
         pool = request.args.get("pool")
         if pool is not None and not _pool_exists(pool):
             return _error("ResourceNotFoundException", f"User pool {pool} does not exist.", 404)
@@ -149,7 +149,7 @@ class Control:
             return _error("InvalidParameterException",
                           "This sandbox requires no credentials (start it with --require-credentials): any key "
                           "works, so there are no trainee keys to make.")
-        assert principal is not None
+        assert principal is not None  # noqa: S101 - narrows the type: the route requires a principal
         if not principal.is_trainer:
             return _denied(principal, "manage trainee keys (the trainer's)")
         if request.method == "GET":
@@ -172,7 +172,7 @@ class Control:
                       **trainee.public()})
 
     # ------------------------------------------------------------------ the class view
-    def class_view(self, request: Request, principal: Principal | None, body: Body) -> Response:
+    def class_view(self, request: Request, principal: Principal | None, body: Body) -> Response:  # noqa: ARG002 - a control route's handler signature
         """``GET /_sandbox/class?pool=<id>``: each user's progress through the seed's steps (the trainer's view;
         a trainee sees their own pools, and their own row of a shared pool)."""
         pool_id = request.args.get("pool")
@@ -192,7 +192,7 @@ class Control:
                       "users": users}
         return _json(answer)
 
-    def whoami(self, request: Request, principal: Principal | None, body: Body) -> Response:
+    def whoami(self, request: Request, principal: Principal | None, body: Body) -> Response:  # noqa: ARG002 - a control route's handler signature
         if principal is None:
             return _json({"kind": "open", "requires_credentials": False})
         return _json({**principal.public(), "requires_credentials": True})

@@ -22,9 +22,9 @@ import hmac
 import secrets
 import string
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from botocore.auth import SigV4Auth
@@ -181,7 +181,13 @@ def _parse_authorization(value: str) -> tuple[str, str, str, list[str], str]:
     return access_key_id, date, region, parts["SignedHeaders"].lower().split(";"), parts["Signature"]
 
 
-def verify(keyring: Keyring, *, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes,
+class HeaderItems(Protocol):
+    """A request's headers: a mapping, or werkzeug's ``Headers`` (not a Mapping), read through ``items()``."""
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
+
+
+def verify(keyring: Keyring, *, method: str, path: str, query: str, headers: HeaderItems, body: bytes,
            now: dt.datetime | None = None) -> Principal:
     """The principal whose key signed this request; :class:`SignatureError` when it is not signed right.
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from moto.cognitoidp.exceptions import InvalidParameterException
 
 from . import srp
+from .backend_protocol import MixinBase
 from .devices import Device
 
 
-class DeviceApi:
+class DeviceApi(MixinBase):
     """The device API part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin: it uses the
     backend's lookups ``_client``, ``_pool_of_client``, ``_user_for_access_token`` and ``_issue``)."""
 

@@ -80,8 +80,8 @@ class DeviceStore:
 
     def __init__(self, now: Callable[[], float], on_change: Callable[[str], None] | None = None) -> None:
         self._now = now
-        self._on_change = on_change or (lambda key: None)
-        self.devices: dict[str, Device] = TrackedDict(lambda key, value, old=None: self._on_change(key))
+        self._on_change = on_change or (lambda key: None)  # noqa: ARG005 - TrackedDict's on_change(key, value, old=...)
+        self.devices: dict[str, Device] = TrackedDict(lambda key, value, old=None: self._on_change(key))  # noqa: ARG005 - TrackedDict's on_change(key, value, old=...)
 
     def add(self, device: Device) -> Device:
         if not device.created:

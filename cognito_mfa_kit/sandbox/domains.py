@@ -25,6 +25,7 @@ from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFou
 from moto.cognitoidp.models import CognitoIdpUserPoolDomain
 
 from . import plans
+from .backend_protocol import MixinBase
 from .tracking import TRACKER
 
 PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$")
@@ -52,7 +53,7 @@ def check_prefix(domain: Any) -> str:
     return text
 
 
-class DomainRules:
+class DomainRules(MixinBase):
     """The domain part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin over moto's backend)."""
 
     def create_user_pool_domain(
@@ -62,7 +63,7 @@ class DomainRules:
         custom_domain_config: dict[str, str] | None = None,
         managed_login_version: int | None = None,
     ) -> CognitoIdpUserPoolDomain:
-        pool = self.describe_user_pool(user_pool_id)  # type: ignore[attr-defined]
+        pool = self.describe_user_pool(user_pool_id)
         version = DEFAULT_VERSION if managed_login_version is None else managed_login_version
         if version not in VERSIONS:
             raise InvalidParameterException(
@@ -71,7 +72,7 @@ class DomainRules:
             plans.require(plans.tier_of(pool.extended_config), "managed_login_v2")  # not on Lite
         if not custom_domain_config:
             check_prefix(domain)
-            domains: dict[str, CognitoIdpUserPoolDomain] = self.user_pool_domains  # type: ignore[attr-defined]
+            domains: dict[str, CognitoIdpUserPoolDomain] = self.user_pool_domains
             if domain in domains:
                 raise InvalidParameterException("Domain already associated with another user pool.")
             if any(d.user_pool_id == user_pool_id and not d.custom_domain_config for d in domains.values()):
@@ -82,7 +83,7 @@ class DomainRules:
         return made
 
     def delete_user_pool_domain(self, domain: str, user_pool_id: str | None = None) -> None:
-        found = self.user_pool_domains.get(domain)  # type: ignore[attr-defined]
+        found = self.user_pool_domains.get(domain)
         if found is None:
             raise ResourceNotFoundError(f"Domain {domain} does not exist.")
         if user_pool_id is not None and found.user_pool_id != user_pool_id:
@@ -91,8 +92,8 @@ class DomainRules:
         super().delete_user_pool_domain(domain)  # type: ignore[misc]
 
     def delete_user_pool(self, user_pool_id: str) -> None:
-        if any(d.user_pool_id == user_pool_id for d in self.user_pool_domains.values()):  # type: ignore[attr-defined]
-            self.describe_user_pool(user_pool_id)  # type: ignore[attr-defined]  # an unknown pool says so first
+        if any(d.user_pool_id == user_pool_id for d in self.user_pool_domains.values()):
+            self.describe_user_pool(user_pool_id)  # an unknown pool says so first
             raise InvalidParameterException(
                 "User pool cannot be deleted. It has a domain configured that should be deleted first.")
         super().delete_user_pool(user_pool_id)  # type: ignore[misc]
@@ -104,7 +105,7 @@ class DomainRules:
 
     def prefix_domain_of(self, user_pool_id: str) -> CognitoIdpUserPoolDomain | None:
         """The pool's prefix domain (None if it has none)."""
-        for found in self.user_pool_domains.values():  # type: ignore[attr-defined]
+        for found in self.user_pool_domains.values():
             if found.user_pool_id == user_pool_id and not found.custom_domain_config:
                 return found
         return None

@@ -33,6 +33,7 @@ from moto.cognitoidp.exceptions import InvalidParameterException
 from moto.cognitoidp.models import CognitoIdpUser
 
 from . import plans
+from .backend_protocol import MixinBase
 from .clock import CLOCK
 from .model import SandboxUserPool, mfa
 from .sessions import DEFAULT_VALIDITY_MINUTES
@@ -129,7 +130,7 @@ def mark_email_verified(user: CognitoIdpUser) -> None:
 _ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-class EmailOtpAnswers:
+class EmailOtpAnswers(MixinBase):
     """The EMAIL_OTP part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin: it uses the
     backend's sessions, ``_session_user``, ``_take_sent_code``, ``_challenge``, ``_signed_in`` and
     ``_session_device``)."""
@@ -158,5 +159,6 @@ class EmailOtpAnswers:
         self.sessions.spend(session)
         answer = self._challenge(pool, client, user, EMAIL, {}, self._session_device(pool, user, session))
         following = self.sessions.find(answer["Session"])
-        following.data = {**following.data, "setup": True}
+        if following is not None:  # always: _challenge has just issued it
+            following.data = {**following.data, "setup": True}
         return answer

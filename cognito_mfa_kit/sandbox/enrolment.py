@@ -6,13 +6,14 @@ from __future__ import annotations
 from moto.cognitoidp.exceptions import ExpiredCodeException, InvalidParameterException
 
 from . import challenges
+from .backend_protocol import MixinBase
 from .clock import CLOCK
 from .exceptions import EnableSoftwareTokenMFAException, SoftwareTokenMFANotFoundException
 from .model import SandboxUserPool, mfa
 from .totp import REUSED_MESSAGE, CodeCheck, check_code, new_secret, validate_user_code
 
 
-class TotpEnrolment:
+class TotpEnrolment(MixinBase):
     """The TOTP enrolment part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin: it uses the
     backend's lookups ``_client``, ``_pool_of_client``, ``_user_for_access_token`` and ``_issue``)."""
 

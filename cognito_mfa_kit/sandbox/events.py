@@ -71,7 +71,7 @@ class EventLog:
         self._by_user: dict[str, deque[str]] = {}
         self._by_session: dict[str, str] = {}
 
-    def _changed(self, key: str, value: object, old: object = None) -> None:
+    def _changed(self, key: str, value: object, old: object = None) -> None:  # noqa: ARG002 - TrackedDict's on_change(key, value, old=...)
         TRACKER.mark(("event", self.pool_id, key))
 
     def start(self, username: str, created: float) -> AuthEvent:

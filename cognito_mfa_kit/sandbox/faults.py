@@ -60,7 +60,7 @@ class Faults:
         self.throttle_rate = throttle_rate
         self.rate_limit = rate_limit
         self.latency_ms = latency_ms
-        self._rng = random.Random(seed)
+        self._rng = random.Random(seed)  # noqa: S311 - seeded fault injection, not cryptography
         self._clock = clock
         self._lock = threading.Lock()
         self._recent: dict[str, deque[float]] = {}
@@ -81,7 +81,7 @@ class Faults:
             parts.append(f"+{self.latency_ms:g} ms per call")
         return "Faults: " + ", ".join(parts) if parts else "Faults: none"
 
-    def __call__(self, request: Request | None, operation: str) -> Response | None:
+    def __call__(self, request: Request | None, operation: str) -> Response | None:  # noqa: ARG002 - the app's fault hook signature
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000.0)
         with self._lock:
@@ -102,7 +102,7 @@ class Faults:
         recent = self._recent.setdefault(cat, deque())
         while recent and recent[0] <= now - 1.0:
             recent.popleft()
-        assert self.rate_limit is not None
+        assert self.rate_limit is not None  # noqa: S101 - narrows the type: only called when rate limiting is on
         if len(recent) >= self.rate_limit:
             return False
         recent.append(now)

@@ -26,6 +26,7 @@ from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedE
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient
 from moto.core.exceptions import JsonRESTError
 
+from .backend_protocol import MixinBase
 from .clock import CLOCK
 from .model import SandboxUser, SandboxUserPool
 
@@ -50,12 +51,12 @@ def federated_username(provider: str, sub: str) -> str:
     return f"{provider}_{sub}"
 
 
-class FederationRules:
+class FederationRules(MixinBase):
     """The federation part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin over moto's
     backend and the sign-in rules)."""
 
     def create_identity_provider(self, user_pool_id: str, name: str, extended_config: dict[str, Any]) -> Any:
-        pool = self.describe_user_pool(user_pool_id)  # type: ignore[attr-defined]
+        pool = self.describe_user_pool(user_pool_id)
         if name in pool.identity_providers:
             raise DuplicateProviderException(f"A provider with the name {name} already exists in this user pool.")
         config = dict(extended_config or {})
@@ -75,10 +76,11 @@ class FederationRules:
                 details.setdefault("jwks_uri", f"{issuer}/jwks.json")
                 details.setdefault("attributes_url_add_attributes", "false")
             config["ProviderDetails"] = details
-        return super().create_identity_provider(user_pool_id, name, config)  # type: ignore[misc]
+        return super().create_identity_provider(user_pool_id, name, config)  # type: ignore[misc]  # moto's (MRO at run time)
 
-    def _find_user(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, username: str | None) -> Any:
-        user = super()._find_user(pool, client, username)  # type: ignore[misc]
+    def _find_user(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient,
+                   username: str | None) -> CognitoIdpUser:
+        user = super()._find_user(pool, client, username)  # type: ignore[safe-super]  # SignInRules' (MRO at run time)
         if user.status == EXTERNAL_PROVIDER:
             raise NotAuthorizedError(NOT_AUTHORIZED)
         return user

@@ -12,6 +12,7 @@ from typing import Any
 
 from moto.cognitoidp.exceptions import InvalidParameterException
 
+from .backend_protocol import MixinBase
 from .exceptions import UserPoolAddOnNotEnabledException
 
 THREAT_PROTECTION_MODES = frozenset({"AUDIT", "ENFORCED"})
@@ -23,13 +24,13 @@ def threat_protection(pool: Any) -> bool:
     return add_ons.get("AdvancedSecurityMode") in THREAT_PROTECTION_MODES
 
 
-class AuthEventsApi:
+class AuthEventsApi(MixinBase):
     """The sign-in history part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin)."""
 
     def admin_list_user_auth_events(self, user_pool_id: str, username: str, max_results: int | None,
                                     next_token: str | None) -> dict[str, Any]:
-        pool = self.describe_user_pool(user_pool_id)  # type: ignore[attr-defined]
-        user = self.admin_get_user(user_pool_id, username)  # type: ignore[attr-defined]
+        pool = self.describe_user_pool(user_pool_id)
+        user = self.admin_get_user(user_pool_id, username)
         if not threat_protection(pool):
             raise UserPoolAddOnNotEnabledException()
         limit = 60 if max_results is None else int(max_results)

@@ -28,10 +28,11 @@ from moto.cognitoidp.exceptions import NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient
 
 from . import plans
+from .backend_protocol import MixinBase
 from .model import SandboxUserPool
 
 _MANAGED: contextvars.ContextVar[bool] = contextvars.ContextVar("managed_login", default=False)
-INCORRECT_PASSWORD = "Incorrect username or password."
+INCORRECT_PASSWORD = "Incorrect username or password."  # noqa: S105 - Cognito's error message, not a password
 NO_PASSKEY = "No passkey sign-in for this user."  # [UNVERIFIED] wording
 
 
@@ -50,7 +51,7 @@ def secret_hash(client: CognitoIdpUserPoolClient, username: str) -> str:
     return base64.b64encode(digest).decode()
 
 
-class ManagedLoginSteps:
+class ManagedLoginSteps(MixinBase):
     """The managed-login part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin: it uses the
     sign-in rules ``_find_user``, ``_check_lockout``, ``_password_failed``, ``_password_ok``, ``_after_password`` and
     the API's own answer and enrolment methods)."""
@@ -58,38 +59,36 @@ class ManagedLoginSteps:
     def managed_password(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, username: str,
                          password: str) -> dict[str, Any]:
         """The sign-in page's username and password: the API's answer (a challenge) or ``{"SignedIn": ...}``."""
-        s: Any = self
         with _managed_login():
-            user = s._find_user(pool, client, username)
-            s._check_lockout(user)
+            user = self._find_user(pool, client, username)
+            self._check_lockout(user)
             if user.password is None or user.password != password:
-                s._password_failed(user)
+                self._password_failed(user)
                 raise NotAuthorizedError(INCORRECT_PASSWORD)
-            s._password_ok(user)
-            return s._after_password(pool, client, user, None)
+            self._password_ok(user)
+            return self._after_password(pool, client, user, None)
 
     def managed_respond(self, session_id: str, client_id: str, challenge: str,
                         responses: dict[str, str]) -> dict[str, Any]:
         """Answer ``challenge`` with the session's own user (and the SECRET_HASH the service would add)."""
-        s: Any = self
-        session = s.sessions.find(session_id)
+        session = self.sessions.find(session_id)
         username = session.username if session is not None else ""
         answer = {"USERNAME": username, **responses}
-        _pool, client = s._pool_of_client(client_id)
+        _pool, client = self._pool_of_client(client_id)
         if client.generate_secret:
             answer["SECRET_HASH"] = secret_hash(client, username)
         with _managed_login():
-            return s.respond_to_auth_challenge(session_id, client_id, challenge, answer)
+            return self.respond_to_auth_challenge(session_id, client_id, challenge, answer)
 
     def managed_setup(self, session_id: str) -> dict[str, str]:
         """MFA_SETUP on the set-up page: AssociateSoftwareToken with the challenge's session → SecretCode, Session."""
         with _managed_login():
-            return self.associate_software_token("", session_id)  # type: ignore[attr-defined,no-any-return]
+            return self.associate_software_token("", session_id)
 
     def managed_verify_setup(self, session_id: str, client_id: str, user_code: str) -> dict[str, Any]:
         """The set-up page's code: VerifySoftwareToken with the association's session, then MFA_SETUP answered."""
         with _managed_login():
-            verified = self.verify_software_token("", session_id, user_code, "")  # type: ignore[attr-defined]
+            verified = self.verify_software_token("", session_id, user_code, "")
             return self.managed_respond(verified["Session"], client_id, "MFA_SETUP", {})
 
     # ------------------------------------------------------------------ passkeys (/login, /passkey, /passkeys/add)
@@ -122,4 +121,4 @@ class ManagedLoginSteps:
                    device: Any) -> dict[str, Any]:
         if _MANAGED.get():
             return {"ChallengeParameters": {}, "SignedIn": user.username}
-        return super()._signed_in(pool, client, user, device)  # type: ignore[misc,no-any-return]
+        return super()._signed_in(pool, client, user, device)  # type: ignore[safe-super]  # SignInRules' (MRO at run time)

@@ -299,9 +299,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, body: bytes) -> None:
         answer: list[Any] = []
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:  # noqa: ARG001 - the WSGI / socketserver API
             answer[:] = [status, headers]
-            return lambda data: None  # the legacy write() callable; SandboxApp does not use it
+            return lambda data: None  # noqa: ARG005 - the legacy write() callable; SandboxApp does not use it
 
         environ = self._environ(body)
         try:
@@ -354,7 +354,7 @@ class _HttpServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
 
-    def verify_request(self, request: Any, client_address: Any) -> bool:
+    def verify_request(self, request: Any, client_address: Any) -> bool:  # noqa: ARG002 - the WSGI / socketserver API
         """At most MAX_CONNECTIONS at once: one more is hung up on (its client may retry) instead of costing a
         thread."""
         with self._connections_lock:
@@ -398,6 +398,8 @@ class SandboxServer:
     @property
     def endpoint_url(self) -> str:
         host, port = self._server.server_address[:2]
+        if isinstance(host, bytes | bytearray):  # typeshed allows bytes; an AF_INET(6) server's host is a str
+            host = host.decode()
         shown = f"[{host}]" if ":" in str(host) else host
         return f"http://{shown}:{port}"
 

@@ -30,13 +30,13 @@ class PoolKey:
             ).decode()
             return key
         loaded = serialization.load_pem_private_key(self._pem.encode(), password=None)
-        assert isinstance(loaded, rsa.RSAPrivateKey)
+        assert isinstance(loaded, rsa.RSAPrivateKey)  # noqa: S101 - narrows the type: the key generated above
         return loaded
 
     @property
     def pem(self) -> str:
         self.private_key  # noqa: B018 - generate on first use
-        assert self._pem is not None
+        assert self._pem is not None  # noqa: S101 - narrows the type: the key generated above
         return self._pem
 
     def sign(self, claims: dict[str, Any]) -> str:

@@ -233,16 +233,16 @@ class SandboxUserPool(CognitoIdpUserPool):
     def _on_change_of(self, name: str) -> Any:
         """What a change to the pool's dict ``name`` marks (None: an untracked dict)."""
         if name in _SETTINGS:
-            return lambda key, value, old=None: TRACKER.mark(("pool", self.id))
+            return lambda key, value, old=None: TRACKER.mark(("pool", self.id))  # noqa: ARG005 - TrackedDict's on_change(key, value, old=...)
         if name == "users":
-            return lambda key, value, old=None: TRACKER.mark(("user", self.id, key))
+            return lambda key, value, old=None: TRACKER.mark(("user", self.id, key))  # noqa: ARG005 - TrackedDict's on_change(key, value, old=...)
         if name == "auth_times":
-            return lambda key, value, old=None: TRACKER.mark(("auth_time", self.id, key))
+            return lambda key, value, old=None: TRACKER.mark(("auth_time", self.id, key))  # noqa: ARG005 - TrackedDict's on_change(key, value, old=...)
         kind = TOKEN_KINDS.get(name)
         if kind is None:
             return None
 
-        def token_changed(key: str, value: Any, old: Any = None) -> None:
+        def token_changed(key: str, value: Any, old: Any = None) -> None:  # noqa: ARG001 - TrackedDict's on_change(key, value, old=...)
             TRACKER.mark(("token", self.id, kind, key))
             if value is not GONE and value is not None:
                 self._expire_token(kind, key, value)
@@ -287,7 +287,7 @@ class SandboxUserPool(CognitoIdpUserPool):
             if origin:
                 self.auth_times[origin] = auth_time
         client = self.clients.get(client_id)
-        expires_in = _token_validity(client, "AccessToken" if token_use == "access" else "IdToken")
+        expires_in = _token_validity(client, "AccessToken" if token_use == "access" else "IdToken")  # noqa: S105 - a JWT's token_use claim, not a secret
         user = self._get_user(username)
         claims: dict[str, Any] = {
             "sub": user.id,
@@ -302,7 +302,7 @@ class SandboxUserPool(CognitoIdpUserPool):
             # One event id per sign-in, kept by the tokens refreshed from it [UNVERIFIED: the docs show the claim,
             # not whether a refresh makes a new one].
             claims["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_OID, f"{self.id}/{origin}"))
-        if token_use == "access":
+        if token_use == "access":  # noqa: S105 - a JWT's token_use claim, not a secret
             claims["client_id"] = client_id
             claims["username"] = user.username
         else:
@@ -310,9 +310,9 @@ class SandboxUserPool(CognitoIdpUserPool):
             claims["cognito:username"] = user.username
         claims.update(extra)
         granted = self.oauth_scopes.get(origin) if origin else None
-        if token_use == "access" and granted is not None:
+        if token_use == "access" and granted is not None:  # noqa: S105 - a JWT's token_use claim, not a secret
             claims["scope"] = granted[1]  # a managed-login sign-in: exactly the scopes asked for and allowed
-        if token_use == "id":
+        if token_use == "id":  # noqa: S105 - a JWT's token_use claim, not a secret
             claims.update(ID_CLAIMS.get() or {})
         return self.key.sign(claims), expires_in
 

@@ -15,7 +15,7 @@ from .janitor import JANITOR, MESSAGE_LIFETIME
 from .tracking import TRACKER, TrackedDict
 
 
-def _message_changed(key: str, value: object, old: object = None) -> None:
+def _message_changed(key: str, value: object, old: object = None) -> None:  # noqa: ARG001 - TrackedDict's on_change(key, value, old=...)
     TRACKER.mark(("message", key))
 
 

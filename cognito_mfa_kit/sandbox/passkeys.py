@@ -59,6 +59,7 @@ from webauthn.helpers.structs import (
 )
 
 from . import challenges, plans
+from .backend_protocol import MixinBase
 from .choice import allowed_first_factors
 from .clock import CLOCK
 from .model import SandboxUserPool, mfa
@@ -146,7 +147,7 @@ def apply_preference(user: CognitoIdpUser, settings: dict[str, bool] | None) -> 
 
 
 # ---------------------------------------------------------------------------------------------------- the API
-class PasskeyApi:
+class PasskeyApi(MixinBase):
     """The passkey part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin: it uses the backend's
     ``_user_for_access_token``, sessions, ``_issue``, ``_signed_in``, ``_mfa_or_tokens`` and ``_has_mfa``)."""
 
@@ -269,7 +270,7 @@ class PasskeyApi:
 
     # ------------------------------------------------------------------ sign-in
     def _passkey_first_factor(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, user: CognitoIdpUser,
-                              params: dict[str, str], device_key: str | None) -> dict[str, Any]:
+                              params: dict[str, str], device_key: str | None) -> dict[str, Any]:  # noqa: ARG002 - the first-factor handlers' shared signature
         rp_id = self._relying_party(pool)
         options = generate_authentication_options(
             rp_id=rp_id,

@@ -7,10 +7,11 @@ from moto.cognitoidp.exceptions import InvalidParameterException
 from moto.cognitoidp.models import CognitoIdpUser
 
 from . import challenges, email_mfa, passkeys
+from .backend_protocol import MixinBase
 from .model import SandboxUserPool, mfa
 
 
-class MfaPreferenceRules:
+class MfaPreferenceRules(MixinBase):
     """The MFA preference part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin: it uses the
     backend's lookups ``_client``, ``_pool_of_client``, ``_user_for_access_token`` and ``_issue``)."""
 

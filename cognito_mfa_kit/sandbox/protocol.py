@@ -210,11 +210,11 @@ def _has_blobs_or_timestamps(shape: Shape, seen: frozenset[str] = frozenset()) -
         return False
     elif kind == "structure":
         found = any(_has_blobs_or_timestamps(m, seen | {shape.name})
-                    for m in shape.members.values())  # type: ignore[attr-defined]
+                    for m in shape.members.values())
     elif kind == "list":
-        found = _has_blobs_or_timestamps(shape.member, seen | {shape.name})  # type: ignore[attr-defined]
+        found = _has_blobs_or_timestamps(shape.member, seen | {shape.name})
     elif kind == "map":
-        found = _has_blobs_or_timestamps(shape.value, seen | {shape.name})  # type: ignore[attr-defined]
+        found = _has_blobs_or_timestamps(shape.value, seen | {shape.name})
     else:
         found = False
     _SPECIAL[shape.name] = found
@@ -226,12 +226,12 @@ def _as_botocore_input(value: Any, shape: Shape) -> Any:
     datetimes (JSON has neither)."""
     kind = shape.type_name
     if kind == "structure" and isinstance(value, dict):
-        members = shape.members  # type: ignore[attr-defined]
+        members = shape.members
         return {k: _as_botocore_input(v, members[k]) if k in members else v for k, v in value.items()}
     if kind == "list" and isinstance(value, list):
-        return [_as_botocore_input(v, shape.member) for v in value]  # type: ignore[attr-defined]
+        return [_as_botocore_input(v, shape.member) for v in value]
     if kind == "map" and isinstance(value, dict):
-        return {k: _as_botocore_input(v, shape.value) for k, v in value.items()}  # type: ignore[attr-defined]
+        return {k: _as_botocore_input(v, shape.value) for k, v in value.items()}
     if kind == "blob" and isinstance(value, str):
         try:
             return base64.b64decode(value, validate=True)
@@ -252,12 +252,12 @@ def _known_only(value: Any, shape: Shape) -> Any:
         return value
     kind = shape.type_name
     if kind == "structure" and isinstance(value, dict):
-        members = shape.members  # type: ignore[attr-defined]
+        members = shape.members
         return {k: _known_only(v, members[k]) for k, v in value.items() if k in members}
     if kind == "list" and isinstance(value, list):
-        return [_known_only(v, shape.member) for v in value]  # type: ignore[attr-defined]
+        return [_known_only(v, shape.member) for v in value]
     if kind == "map" and isinstance(value, dict):
-        return {k: _known_only(v, shape.value) for k, v in value.items()}  # type: ignore[attr-defined]
+        return {k: _known_only(v, shape.value) for k, v in value.items()}
     return value
 
 
@@ -270,7 +270,7 @@ def _member_path(parent: str, name: str) -> str:
 
 #: Passwords: the model says ``[\S]+``, but Cognito takes passwords with inner spaces and words its refusal with
 #: this pattern ("Member must satisfy regular expression pattern: ^[\S]+.*[\S]+$", observed).
-PASSWORD_PATTERN = r"^[\S]+.*[\S]+$"
+PASSWORD_PATTERN = r"^[\S]+.*[\S]+$"  # noqa: S105 - Cognito's password pattern, not a password
 PASSWORD_MEMBERS = {"password", "temporaryPassword", "proposedPassword", "previousPassword"}
 
 #: Sensitive members whose value Cognito's validation errors still echo (observed: "Value 'Aaaa' at 'userCode'").
@@ -306,8 +306,8 @@ def _constraint_problems(value: Any, shape: Shape, path: str = "") -> Iterator[s
     """Each constraint of the model that ``value`` breaks, in Cognito's words."""
     kind = shape.type_name
     if kind == "structure":
-        members: dict[str, Shape] = shape.members  # type: ignore[attr-defined]
-        for name in shape.required_members:  # type: ignore[attr-defined]
+        members: dict[str, Shape] = shape.members
+        for name in shape.required_members:
             if value.get(name) is None:
                 where = _member_path(path, name)
                 yield f"{_shown(None, members[name], where)} at '{where}' failed to satisfy constraint: " \
@@ -319,8 +319,8 @@ def _constraint_problems(value: Any, shape: Shape, path: str = "") -> Iterator[s
     meta = shape.metadata
     broken: list[str] = []
     if kind == "string":  # the pattern before the length, as Cognito lists them (observed)
-        if shape.enum and value not in shape.enum:  # type: ignore[attr-defined]
-            broken.append(f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")  # type: ignore
+        if shape.enum and value not in shape.enum:
+            broken.append(f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
         pattern = PASSWORD_PATTERN if path.rpartition(".")[2] in PASSWORD_MEMBERS else meta.get("pattern")
         compiled = _pattern(pattern) if pattern else None
         if compiled is not None and compiled.fullmatch(value) is None:
@@ -343,9 +343,9 @@ def _constraint_problems(value: Any, shape: Shape, path: str = "") -> Iterator[s
     if kind == "list":
         for i, item in enumerate(value, 1):
             if item is not None:
-                yield from _constraint_problems(item, shape.member, f"{path}.{i}.member")  # type: ignore[attr-defined]
+                yield from _constraint_problems(item, shape.member, f"{path}.{i}.member")
     if kind == "map":
         for key, item in value.items():
-            yield from _constraint_problems(key, shape.key, f"{path}.key")  # type: ignore[attr-defined]
+            yield from _constraint_problems(key, shape.key, f"{path}.key")
             if item is not None:
-                yield from _constraint_problems(item, shape.value, f"{path}.{key}")  # type: ignore[attr-defined]
+                yield from _constraint_problems(item, shape.value, f"{path}.{key}")

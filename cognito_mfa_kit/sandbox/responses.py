@@ -19,7 +19,8 @@ from .backend import CHECKED_TOKEN, SandboxBackend, token_backend
 from .domains import DomainResponses
 
 
-class SandboxResponse(DomainResponses, CognitoIdpResponse):
+# DomainResponses answer JSON text where moto's methods answer an ActionResult: moto's dispatch takes either.
+class SandboxResponse(DomainResponses, CognitoIdpResponse):  # type: ignore[misc]
     """moto's cognito-idp responses plus the operations the sandbox adds."""
 
     def _token_backend(self) -> SandboxBackend:
@@ -61,7 +62,7 @@ class SandboxResponse(DomainResponses, CognitoIdpResponse):
         return super()._get_param(param_name, if_none)
 
     @property
-    def backend(self) -> SandboxBackend:  # type: ignore[override]
+    def backend(self) -> SandboxBackend:
         return super().backend  # type: ignore[return-value]
 
     @staticmethod
@@ -192,4 +193,4 @@ class SandboxResponse(DomainResponses, CognitoIdpResponse):
 @functools.cache
 def _takes_access_token(operation: str) -> bool:
     shape = protocol.input_shape(operation) if operation in protocol.operations() else None
-    return shape is not None and "AccessToken" in shape.members  # type: ignore[attr-defined]
+    return shape is not None and "AccessToken" in shape.members

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, fields
-from typing import Any
+from typing import Any, cast
 
 from moto.cognitoidp.models import (
     CognitoIdpGroup,
@@ -95,9 +95,11 @@ def restore_pool(backend: Any, saved: dict[str, Any]) -> SandboxUserPool:
     pool.last_modified_date = _parse_when(saved.get("last_modified_date"), pool.last_modified_date)
     pool.extended_config = saved["extended_config"]
     if saved.get("schema_attributes"):
-        attributes = {}
+        attributes: dict[str, CognitoIdpUserPoolAttribute] = {}
         for attrs in saved["schema_attributes"]:
-            attribute = CognitoIdpUserPoolAttribute.__new__(CognitoIdpUserPoolAttribute)
+            # moto types BaseModel.__new__ as returning BaseModel, not the class it builds
+            attribute = cast(CognitoIdpUserPoolAttribute,
+                             CognitoIdpUserPoolAttribute.__new__(CognitoIdpUserPoolAttribute))
             attribute.__dict__.update(attrs)
             attributes[attribute.name] = attribute
         pool.schema_attributes = attributes
@@ -176,7 +178,7 @@ def restore_user(pool: SandboxUserPool, saved: dict[str, Any]) -> SandboxUser:
     user.software_token_mfa_enabled = bool(saved["software_token_mfa_enabled"])
     user.sms_mfa_enabled = bool(saved["sms_mfa_enabled"])
     user.preferred_mfa_setting = saved.get("preferred_mfa_setting")
-    user.sandbox_mfa = UserMfa(**{k: v for k, v in saved["mfa"].items() if k in _USER_MFA_FIELDS})  # type: ignore[attr-defined]
+    user.sandbox_mfa = UserMfa(**{k: v for k, v in saved["mfa"].items() if k in _USER_MFA_FIELDS})
     for name in saved.get("groups", []):
         group = pool.groups.get(name)
         if group is not None:

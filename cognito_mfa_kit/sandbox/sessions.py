@@ -182,5 +182,5 @@ def _new_id() -> str:
             return candidate
 
 
-def _session_changed(key: str, value: object, old: object = None) -> None:
+def _session_changed(key: str, value: object, old: object = None) -> None:  # noqa: ARG001 - TrackedDict's on_change(key, value, old=...)
     TRACKER.mark(("session", key))

@@ -19,12 +19,13 @@ from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient, Use
 from moto.cognitoidp.utils import check_secret_hash
 
 from . import challenges, email_mfa, srp
+from .backend_protocol import MixinBase
 from .clock import CLOCK
 from .devices import Device, new_device, tracking_enabled
 from .exceptions import PasswordResetRequiredException
 from .model import AUTH_TIME, SandboxUserPool, mfa
 
-INCORRECT_PASSWORD = "Incorrect username or password."
+INCORRECT_PASSWORD = "Incorrect username or password."  # noqa: S105 - Cognito's error message, not a password
 LOCKED_OUT = "Password attempts exceeded"
 #: "After five failed sign-in attempts, Amazon Cognito locks out your user for one second. The lockout duration
 #: then doubles after each additional failed attempt, up to ... 15 minutes" (reference §2).
@@ -52,7 +53,7 @@ ADMIN_FLOWS = ["ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "USER_SRP_AUTH",
 CLIENT_FLOWS = ["USER_SRP_AUTH", "USER_PASSWORD_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"]
 
 
-class SignInRules:
+class SignInRules(MixinBase):
     """The sign-in part of :class:`~cognito_mfa_kit.sandbox.backend.SandboxBackend` (a mixin: it uses the
     backend's lookups ``_client``, ``_pool_of_client``, ``_user_for_access_token`` and ``_issue``)."""
 
@@ -77,7 +78,8 @@ class SignInRules:
         if client.generate_secret and not check_secret_hash(client.secret, client.id, username, given):
             raise NotAuthorizedError(f"Unable to verify secret hash for client {client.id}")
 
-    def _find_user(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, username: str | None):
+    def _find_user(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient,
+                   username: str | None) -> CognitoIdpUser:
         if not username:
             raise InvalidParameterException("Missing required parameter USERNAME")
         user = pool._get_user(username)
@@ -198,7 +200,8 @@ class SignInRules:
         self._password_ok(user)
         return self._after_password(pool, client, user, params.get("DEVICE_KEY"))
 
-    def _refresh(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, params: dict[str, str]):
+    def _refresh(self, pool: SandboxUserPool, client: CognitoIdpUserPoolClient, params: dict[str, str]
+                 ) -> dict[str, Any]:
         """Rule: a refresh never asks for MFA [UNVERIFIED beyond SDK behaviour, reference §5]; a revoked refresh
         token is refused."""
         token = params.get("REFRESH_TOKEN")
@@ -302,8 +305,9 @@ class SignInRules:
     ) -> dict[str, Any]:
         params = {"USER_ID_FOR_SRP": user.username, **parameters}
         data: dict[str, Any] = {"device_key": device.key if device else None}
-        if name == challenges.TOTP and mfa(user).device_name:
-            params["FRIENDLY_DEVICE_NAME"] = mfa(user).device_name  # type: ignore[assignment]
+        device_name = mfa(user).device_name
+        if name == challenges.TOTP and device_name:
+            params["FRIENDLY_DEVICE_NAME"] = device_name
         if name == challenges.SMS:
             phone = user.attribute_lookup.get("phone_number", "")
             code = f"{secrets.randbelow(10**6):06d}"

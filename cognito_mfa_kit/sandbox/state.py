@@ -57,7 +57,7 @@ def snapshot(principals: list[Any] | None = None) -> dict[str, Any]:
             backends.append({
                 "account_id": account_id,
                 "region": region,
-                "pools": [_dump_pool(p, backend) for p in backend.user_pools.values()],  # type: ignore[arg-type]
+                "pools": [_dump_pool(p, backend) for p in backend.user_pools.values()],
             })
     return {
         "format": FORMAT,

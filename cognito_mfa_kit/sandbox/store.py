@@ -359,8 +359,8 @@ class Store:
             event = pool.events.events.get(key[2])
             return _MISSING if event is None else (pool, _text(rows.dump_event(event)))
         if kind == "auth_time":
-            value = pool.auth_times.get(key[2], _MISSING)
-            return _MISSING if value is _MISSING else (pool, _text(int(value)))
+            auth_time = pool.auth_times.get(key[2])
+            return _MISSING if auth_time is None else (pool, _text(int(auth_time)))
         if kind == "token":
             value = getattr(pool, _TOKEN_ATTRIBUTE[key[2]]).get(key[3], _MISSING)
             return _MISSING if value is _MISSING else (pool, _text(rows.dump_token(value)))

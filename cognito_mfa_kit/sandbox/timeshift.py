@@ -70,7 +70,7 @@ def back_to_real_time(pool_id: str | None = None) -> float:
         for pool in list(backend.user_pools.values()):
             if pool_id is None or pool.id == pool_id:
                 shift = CLOCK.offset_of(pool.id)
-                _shift_pool(backend, pool, shift)  # type: ignore[arg-type]
+                _shift_pool(backend, pool, shift)
                 if pool_id is not None:
                     shifted = shift
     if pool_id is None:

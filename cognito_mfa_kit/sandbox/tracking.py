@@ -62,7 +62,7 @@ class Tracker:
 TRACKER = Tracker()
 
 
-class TrackedDict(dict):  # type: ignore[type-arg]
+class TrackedDict(dict):
     """A dict that calls ``on_change(key, value)`` for every key it sets, and ``on_change(key, GONE)`` for every key
     it drops (``value``: the new value; for a drop, :data:`GONE`; ``old``: passed as a keyword for drops)."""
 

@@ -131,7 +131,7 @@ class ChallengeResponder(widgets.VBox):
     def _challenge_changed(self, _change: Any = None) -> None:
         try:
             self._draw()
-        except Exception as exc:  # never raise into the notebook
+        except Exception as exc:  # noqa: BLE001 - never raise into the notebook
             self.status.error(exc)
 
     def _draw(self) -> None:

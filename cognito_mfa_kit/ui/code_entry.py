@@ -59,7 +59,7 @@ class CodeEntry(widgets.VBox):
         self.add_class("cmk-code-entry")
 
     # -- typing -----------------------------------------------------------------------------------
-    def _typed(self, change: dict[str, Any] | None = None) -> None:
+    def _typed(self, change: dict[str, Any] | None = None) -> None:  # noqa: ARG002 - a traitlets observer
         raw = self.text.value
         if not raw.strip():
             self.code = ""

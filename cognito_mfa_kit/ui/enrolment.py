@@ -121,7 +121,7 @@ class TotpEnrolmentCard(widgets.VBox):
             self.status.refuse(f"QR not redrawn: {exc}. The QR code above is still for "
                                f"{self.issuer or '(no issuer)'}:{self.account_name}.")
             return
-        except Exception as exc:  # never raise into the notebook
+        except Exception as exc:  # noqa: BLE001 - never raise into the notebook
             self.status.error(exc)
             return
         self.status.ok(f"QR code redrawn for {issuer or '(no issuer)'}:{account}.")

@@ -90,7 +90,7 @@ class Quiz(widgets.VBox):
         self.attempts += 1
         try:
             right = self.answer()
-        except Exception as exc:  # a live answer failed: say why, never raise
+        except Exception as exc:  # noqa: BLE001 - a live answer failed: say why, never raise
             why = explain(exc)
             self.feedback.value = _feedback(False, f"Could not work out the answer live: {html.escape(why.title)}. "
                                                    f"{html.escape(why.what_to_do)}")
@@ -135,7 +135,7 @@ class Task(widgets.VBox):
         self.attempts += 1
         try:
             passed, found = self._check()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - never raise into the notebook: the form says why
             why = explain(exc)
             self.feedback.value = _feedback(False, f"{html.escape(why.title)}: {html.escape(why.what_to_do)}")
             return False

@@ -20,7 +20,7 @@ from ..errors import Explanation, explain
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["StatusLine", "Action", "Refused", "explanation_html", "DOUBLE_CLICK_SECONDS", "BUSY"]
+__all__ = ["BUSY", "DOUBLE_CLICK_SECONDS", "Action", "Refused", "StatusLine", "explanation_html"]
 
 #: A second click with unchanged inputs this soon after the first finished is a double click, not a retry.
 DOUBLE_CLICK_SECONDS = 0.75
@@ -139,7 +139,7 @@ class Action:
             return False
         try:
             current = self.inputs()
-        except Exception:  # reading the form must not break the click
+        except Exception:  # noqa: BLE001 - reading the form must not break the click
             current = object()
         if current == self._last_inputs and time.monotonic() - self._last_end < DOUBLE_CLICK_SECONDS:
             return False
@@ -172,6 +172,6 @@ class Action:
         if self.on_done is not None:
             try:
                 self.on_done(ok)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - never raise into the notebook: the form says why
                 self.status.error(exc)
         return ok

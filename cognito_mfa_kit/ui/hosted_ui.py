@@ -125,7 +125,7 @@ class HostedUiSignIn(widgets.VBox):
                 self.state = "exchanging"
                 self.status.busy("The browser is back with a code: exchanging it at /oauth2/token…")
                 tokens = exchange_code(self.lab, self.sign_in, code)
-        except Exception as exc:  # shown, never raised from the timer
+        except Exception as exc:  # noqa: BLE001 - shown, never raised from the timer
             self.ticker.stop()
             self.state = "failed"
             self.status.error(exc)

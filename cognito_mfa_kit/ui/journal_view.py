@@ -6,7 +6,7 @@ import html
 import json
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import ipywidgets as widgets
 
@@ -113,7 +113,7 @@ class JournalView(widgets.VBox):
             hidden = f" (showing the last {self.max_calls})" if start else ""
             self.count.value = f"{len(calls)} call{'s' if len(calls) != 1 else ''}{hidden}"
             self.reveal.description = "Hide secrets" if reveal else "Show secrets"
-        except Exception as exc:  # a view must never break the call that fed it
+        except Exception as exc:  # noqa: BLE001 - a view must never break the call that fed it
             self.calls.value = f"<i>Could not draw the journal: {html.escape(repr(exc))}</i>"
 
     def stop(self) -> None:
@@ -124,10 +124,8 @@ class JournalView(widgets.VBox):
         super().close()
 
     def __del__(self) -> None:  # pragma: no cover - best effort
-        try:
+        with suppress(Exception):
             self._unsubscribe()
-        except Exception:
-            pass
 
 
 __all__ = ["JournalView", "call_html", "copying_calls"]

@@ -77,7 +77,7 @@ class PreferenceForm(widgets.VBox):
                 f"<small>Now (AdminGetUser): UserMFASettingList {e(str(list(status.mfa_setting_list)))}, "
                 f"PreferredMfaSetting {e(str(status.preferred))}</small>"
             )
-        except Exception:
+        except Exception:  # noqa: BLE001 - never raise into the notebook: the form says why
             self.mfa_status.value = ""
 
     def _as_user(self) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-__all__ = ["RESTART_NOTE", "RESTART_CSS", "RestartNote", "add_restart_note"]
+__all__ = ["RESTART_CSS", "RESTART_NOTE", "RestartNote", "add_restart_note"]
 
 #: What a disconnected widget says.
 RESTART_NOTE = (

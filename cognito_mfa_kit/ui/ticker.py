@@ -16,7 +16,7 @@ class Ticker:
     DEBUG level (never printed: output from a background thread lands in whichever cell runs next).
     """
 
-    def __init__(self, tick: Callable[[], None], interval: float = 1.0, *, name: str = "cmk-ticker") -> None:
+    def __init__(self, tick: Callable[[], object], interval: float = 1.0, *, name: str = "cmk-ticker") -> None:
         self.tick = tick
         self.interval = interval
         self.name = name

@@ -69,12 +69,12 @@ class TokenViewer(widgets.VBox):
                     self.claims[use] = verify(token, jwks_url=url, issuer=issuer_url(pool_id, region=self.lab.region),
                                               client_id=client_id, token_use=use, now=now)
                     self.verified[use] = True
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - never raise into the notebook: the viewer says why
                     problems.append(exc)
                     self.claims[use] = decode_unverified(token)
                     self.verified[use] = False
             self.table.value = self._render(strings, now)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - never raise into the notebook: the viewer says why
             self.status.error(exc)
             return
         if problems:

@@ -143,7 +143,7 @@ class Walkthrough(widgets.VBox):
             def handler(change: dict[str, Any]) -> None:
                 try:
                     fn(change["new"])
-                except Exception as exc:  # never raise into the notebook
+                except Exception as exc:  # noqa: BLE001 - never raise into the notebook
                     self.status.error(exc)
             return handler
 
@@ -152,7 +152,7 @@ class Walkthrough(widgets.VBox):
         self.signin_form.observe(guarded(self._first_result), names="result")
         self.first_challenge.observe(guarded(self._signed_in), names="tokens")
         self.enrol_form.observe(guarded(self._verified), names="verification")
-        self.preference_form.observe(guarded(lambda done: done and self._complete("preference")), names="done")
+        self.preference_form.observe(guarded(lambda done: self._complete("preference") if done else None), names="done")
         self.mfa_signin_form.observe(guarded(self._mfa_result), names="result")
         self.mfa_challenge.observe(guarded(self._mfa_tokens), names="tokens")
 

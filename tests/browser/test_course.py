@@ -33,9 +33,9 @@ import pytest
 
 pytest.importorskip("playwright", reason="browser tests need Python Playwright (pip install playwright)")
 
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
-from cognito_mfa_kit.course import QUIZZES  # noqa: E402
+from cognito_mfa_kit.course import QUIZZES
 
 CODE = re.compile(r"\b(\d{6})\b")
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"

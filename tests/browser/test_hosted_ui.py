@@ -21,8 +21,8 @@ import pytest
 
 pytest.importorskip("playwright", reason="browser tests need Python Playwright (pip install playwright)")
 
-from cognito_mfa_kit import flows  # noqa: E402
-from cognito_mfa_kit.connect import connect  # noqa: E402
+from cognito_mfa_kit import flows
+from cognito_mfa_kit.connect import connect
 
 CODE = re.compile(r"\b(\d{6})\b")
 

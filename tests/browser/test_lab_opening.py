@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import time
@@ -44,10 +45,9 @@ def test_the_lab_shows_notebook_00_no_launcher_no_news_and_closing_it_shuts_its_
         assert page.locator(".Toastify__toast").count() == 0
 
         current.locator(".lm-TabBar-tabCloseIcon").click()
-        try:  # JupyterLab may have marked the notebook changed on opening it: don't save it
+        # JupyterLab may have marked the notebook changed on opening it: don't save it
+        with contextlib.suppress(PlaywrightTimeout):
             page.get_by_role("button", name="Discard").click(timeout=3000)
-        except PlaywrightTimeout:
-            pass
         page.locator("#jp-main-dock-panel .lm-TabBar-tab").get_by_text(START_NOTEBOOK).wait_for(state="detached")
         deadline = time.monotonic() + 30
         while _kernels(run) and time.monotonic() < deadline:

@@ -125,7 +125,7 @@ def test_passkey_as_mfa_through_the_flows(lab, run_id):
     assert pool.first_factors == ("PASSWORD", "WEB_AUTHN")
     assert lab.client.get_user_pool_mfa_config(UserPoolId=pool.pool_id)["SoftwareTokenMfaConfiguration"] \
         == {"Enabled": True}  # the MFA settings were kept
-    carol, phone, tokens = enrolled_user(lab, pool, "Carol", prefer=True)
+    _carol, _phone, tokens = enrolled_user(lab, pool, "Carol", prefer=True)
     key = VirtualPasskey()
     with pytest.raises(ValueError, match="origin"):
         flows.register_passkey(lab, tokens.access_token, key, origin="kit.example.com")

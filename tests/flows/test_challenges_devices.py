@@ -46,7 +46,7 @@ def test_mfa_setup_step_by_step_needs_the_verify_session(lab, run_id):
     challenge = flows.sign_in(lab, pool, "Bob", bob.password)
     association = flows.associate(lab, session=challenge.session)
     assert association.session and association.secret_code not in repr(association)
-    with pytest.raises(ValueError, match="^session:"):
+    with pytest.raises(ValueError, match=r"^session:"):
         flows.respond(lab, pool, challenge)  # the challenge's own session would give no tokens
     phone = flows.authenticator(lab, association)
     wrong = f"{(int(phone.code()) + 1) % 10**6:06d}"
@@ -65,7 +65,7 @@ def test_new_password_required_then_mfa_setup(lab, run_id):
     alice = flows.create_user(lab, pool, "Alice", permanent=False)
     challenge = flows.sign_in(lab, pool, "Alice", alice.password, api="client")
     assert challenge.name == "NEW_PASSWORD_REQUIRED"
-    with pytest.raises(ValueError, match="^new_password:"):
+    with pytest.raises(ValueError, match=r"^new_password:"):
         flows.respond(lab, pool, challenge, new_password=" padded ")
     setup = flows.respond(lab, pool, challenge, new_password="N3w-Passw0rd!")
     assert isinstance(setup, flows.Challenge) and setup.name == "MFA_SETUP" and setup.api == "client"
@@ -86,7 +86,7 @@ def test_select_mfa_type_then_sms_code_from_the_outbox(lab, run_id, enrol):
     challenge = flows.sign_in(lab, pool, "Bob", bob.password)
     assert challenge.name == "SELECT_MFA_TYPE"
     assert set(flows.choices(challenge)) == {"SMS_MFA", "SOFTWARE_TOKEN_MFA"}
-    with pytest.raises(ValueError, match="^answer:"):
+    with pytest.raises(ValueError, match=r"^answer:"):
         flows.respond(lab, pool, challenge, answer="EMAIL_OTP")
     sms = flows.respond(lab, pool, challenge, answer="SMS_MFA")
     assert isinstance(sms, flows.Challenge) and sms.name == "SMS_MFA" and sms.session != challenge.session

@@ -123,7 +123,7 @@ def test_sms_on_aws_needs_a_role_arn_before_any_call():
     journal = Journal()
     aws = Lab(client=None, journal=journal, target=Target("aws", "eu-west-1", account="111122223333"),
               clock=SystemClock())
-    with pytest.raises(ValueError, match="^sms_role_arn:"):
+    with pytest.raises(ValueError, match=r"^sms_role_arn:"):
         flows.create_teaching_pool(aws, "sms", sms=True)
     assert len(journal) == 0
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import urllib.parse
 import uuid
+from pathlib import Path
 
 import boto3
 import pytest
@@ -325,7 +326,7 @@ def test_the_aws_cli_signs_with_the_trainer_profile_and_is_refused_unsigned(cli_
     url, path = cli_sandbox
     assert url.startswith("http://127.0.0.1:") and path == str(tmp_path / "trainer.ini")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert "[cmk-trainer]" in open(path).read()
+    assert "[cmk-trainer]" in Path(path).read_text()
     env = {**os.environ, "AWS_SHARED_CREDENTIALS_FILE": path, "AWS_CONFIG_FILE": os.devnull, "AWS_PAGER": ""}
     env.pop("AWS_ACCESS_KEY_ID", None)
     env.pop("AWS_SECRET_ACCESS_KEY", None)

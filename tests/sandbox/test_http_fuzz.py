@@ -60,7 +60,7 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    stderr = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)
+    stderr = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)  # noqa: SIM115 - the server's, while it runs
     proc = subprocess.Popen([sys.executable, "-m", "cognito_mfa_kit", "sandbox", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=stderr, text=True)
     assert proc.stdout is not None
@@ -341,7 +341,7 @@ def test_memory_stays_bounded_under_large_and_chunked_bodies(server):
                 head = (f"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: {PREFIX}.ListUserPools\r\n"
                         "Transfer-Encoding: chunked\r\n\r\n").encode()
                 chunk = b"40000\r\n" + b" " * 0x40000 + b"\r\n"
-                status, headers, body = _exchange(server, head + chunk * 5 + b"0\r\n\r\n")
+                status, _headers, body = _exchange(server, head + chunk * 5 + b"0\r\n\r\n")
                 assert status == 413, body
             else:  # a Content-Length far over the cap
                 request = (f"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: {PREFIX}.ListUserPools\r\n"

@@ -34,7 +34,7 @@ def test_id_token_carries_the_users_readable_attributes(cognito):
     assert claims["cognito:username"] == username and claims["aud"] == pool.client_id
     assert claims["token_use"] == "id" and claims["auth_time"] <= claims["iat"]
     assert claims["sub"] == access["sub"] and claims["origin_jti"] == access["origin_jti"]
-    uuid.UUID(claims["event_id"]) and uuid.UUID(claims["jti"])  # noqa: B018
+    uuid.UUID(claims["event_id"]) and uuid.UUID(claims["jti"])
     assert claims["event_id"] == access["event_id"]
     assert "email" not in access  # access tokens carry no attributes
 

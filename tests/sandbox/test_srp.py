@@ -97,7 +97,7 @@ def test_claim_for_another_pool_or_user_is_refused() -> None:
 
 
 def test_challenge_parameters_shape() -> None:
-    state, challenge, _ = _user_round(_client())
+    state, _challenge, _ = _user_round(_client())
     params = srp.challenge_parameters(state)
     assert set(params) == {"SALT", "SRP_B", "SECRET_BLOCK"}
     assert int(params["SRP_B"], 16) % int(N_HEX, 16) != 0

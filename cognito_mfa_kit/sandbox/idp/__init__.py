@@ -114,7 +114,7 @@ class DemoIdp:
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         })
 
-    def jwks(self, request: Request) -> Response:
+    def jwks(self, request: Request) -> Response:  # noqa: ARG002 - a route handler's signature
         return _json({"keys": [self.key.jwk()]})
 
     # ------------------------------------------------------------------ sign-in
@@ -128,7 +128,8 @@ class DemoIdp:
         if params.get("response_type") != "code":
             return Response("", 302, {"Location": add_params_to_uri(redirect_uri, [
                 ("error", "unsupported_response_type"), ("state", params.get("state", ""))])})
-        context = {"params": params, "email": "", "message": None, "action": f"{DEMO_IDP_PATH}/authorize"}
+        context: dict[str, Any] = {"params": params, "email": "", "message": None,
+                                   "action": f"{DEMO_IDP_PATH}/authorize"}
         if request.method != "POST":
             return pages.render(PACKAGE, "signin.html", **context)
         email = (request.form.get("email") or "").strip()

@@ -222,7 +222,7 @@ class ManagedLogin:
             return self._error(str(error.error), str(error.description or ""))
         return None
 
-    def authorize(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+    def authorize(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:  # noqa: ARG002 - a domain route's handler signature
         if request.method != "GET":
             return self._error("invalid_request", "/oauth2/authorize answers GET only.", status=405)
         server = LoginServer(pool)
@@ -548,7 +548,7 @@ class ManagedLogin:
         return pages.render(PACKAGE, "passkey_add.html", pool_name=pool.name, username=session.username,
                             rp_id=rp_id, options=options, action=again, redirect_uri=redirect_uri, message=None)
 
-    def passkey_script(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+    def passkey_script(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:  # noqa: ARG002 - a domain route's handler signature
         script = importlib.resources.files(__package__).joinpath(PASSKEY_JS).read_text(encoding="utf-8")
         return Response(script, content_type="text/javascript; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
@@ -591,7 +591,7 @@ class ManagedLogin:
         return self._finish(LoginServer(pool), pool, item.params, user.username)
 
     # ------------------------------------------------------------------ token, userInfo, logout, discovery
-    def token(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+    def token(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:  # noqa: ARG002 - a domain route's handler signature
         headers = {"Access-Control-Allow-Origin": "*"}
         if request.method != "POST":
             return Response(json.dumps({"error": "invalid_request", "error_description": "POST only"}), status=405,
@@ -604,7 +604,7 @@ class ManagedLogin:
         answer.headers.update(headers)
         return answer
 
-    def user_info(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+    def user_info(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:  # noqa: ARG002 - a domain route's handler signature
         auth = request.headers.get("Authorization") or ""
         token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
         try:
@@ -616,7 +616,7 @@ class ManagedLogin:
                             headers={"WWW-Authenticate": header})
         return Response(json.dumps(body), content_type="application/json;charset=UTF-8")
 
-    def logout(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+    def logout(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:  # noqa: ARG002 - a domain route's handler signature
         client = pool.clients.get(request.args.get("client_id") or "")
         if client is None:
             return self._error("invalid_request", "client_id: no app client of this user pool has this id.")
@@ -643,7 +643,7 @@ class ManagedLogin:
         answer.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Lax")
         return answer
 
-    def openid_configuration(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
+    def openid_configuration(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:  # noqa: ARG002 - a domain route's handler signature
         jwks = f"{request.scheme}://{sandbox_host(request.host)}/{pool.id}/.well-known/jwks.json"
         return Response(json.dumps(discovery(pool, self._base(request), jwks)), content_type="application/json")
 
@@ -654,7 +654,7 @@ class ManagedLogin:
             for region, backend in list(account.items()):
                 pool = backend.user_pools.get(pool_id) if region != "global" else None
                 domain = backend.prefix_domain_of(pool_id) if pool is not None else None
-                if domain is not None:
+                if pool is not None and domain is not None:
                     base = f"{request.scheme}://{domain_host(domain.domain, request.host)}"
                     return discovery(pool, base, "")
         return {}
