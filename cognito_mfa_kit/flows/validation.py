@@ -36,8 +36,12 @@ def check_username(username: object) -> str:
     return username
 
 
+#: what ends a line for Cognito's password pattern (``.`` in a Java regular expression matches none of these)
+LINE_BREAKS = ("\n", "\r", "\u0085", "\u2028", "\u2029")
+
+
 def check_password(password: object, field: str = "password") -> str:
-    """A password Cognito can accept at all (6–256 characters, no space at either end).
+    """A password Cognito can accept at all (6–256 characters, on one line, no space at either end).
 
     The pool's policy (length, character classes) is checked by Cognito (``InvalidPasswordException``).
     """
@@ -45,6 +49,9 @@ def check_password(password: object, field: str = "password") -> str:
         raise ValueError(f"{field}: it is empty. Type the password.")
     if password != password.strip():
         raise ValueError(f"{field}: it starts or ends with a space; Cognito refuses that. Remove the spaces.")
+    if any(mark in password for mark in LINE_BREAKS):
+        raise ValueError(f"{field}: it holds a line break; Cognito refuses that (its pattern ^[\\S]+.*[\\S]+$ takes "
+                         "one line). Type the password on one line.")
     if len(password) < 6:
         raise ValueError(f"{field}: {len(password)} characters is too short; Cognito needs at least 6.")
     if len(password) > 256:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cognito_mfa_kit.flows.validation import check_first_factors
+from cognito_mfa_kit.flows.validation import LINE_BREAKS, check_first_factors, check_password
 
 
 def test_first_factors_keep_their_order_without_repeats() -> None:
@@ -23,3 +23,11 @@ def test_totp_and_unknown_first_factors_are_refused() -> None:
         check_first_factors(["SOFTWARE_TOKEN"])
     with pytest.raises(ValueError, match="NOPE not known"):
         check_first_factors(["NOPE"])
+
+
+@pytest.mark.parametrize("mark", LINE_BREAKS)
+def test_a_password_with_a_line_break_is_refused_before_cognito(mark: str) -> None:
+    """Cognito's password pattern (^[\\S]+.*[\\S]+$) takes one line: found by the UI fuzz test ("0000\\n0")."""
+    with pytest.raises(ValueError, match="^password: it holds a line break"):
+        check_password(f"Pass{mark}word-1")
+    assert check_password("Pass word-1") == "Pass word-1"  # an inner space is fine
