@@ -28,6 +28,6 @@ def test_totp_and_unknown_first_factors_are_refused() -> None:
 @pytest.mark.parametrize("mark", LINE_BREAKS)
 def test_a_password_with_a_line_break_is_refused_before_cognito(mark: str) -> None:
     """Cognito's password pattern (^[\\S]+.*[\\S]+$) takes one line: found by the UI fuzz test ("0000\\n0")."""
-    with pytest.raises(ValueError, match="^password: it holds a line break"):
+    with pytest.raises(ValueError, match=r"^password: it holds a line break"):
         check_password(f"Pass{mark}word-1")
     assert check_password("Pass word-1") == "Pass word-1"  # an inner space is fine
