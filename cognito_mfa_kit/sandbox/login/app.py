@@ -371,6 +371,16 @@ class ManagedLogin:
             return message_for(error)
         return None
 
+    @staticmethod
+    def _posted_code(request: Request, hint: str,
+                     answer: Callable[[str], Response | PageMessage | None]) -> Response | PageMessage | None:
+        """A code page's POST: six digits go to ``answer`` (the next page, or why they were refused); anything else
+        gets ``hint``. ``None`` when nothing was posted."""
+        if request.method != "POST":
+            return None
+        code = (request.form.get("code") or "").strip()
+        return answer(code) if SIX_DIGITS.match(code) else PageMessage(hint)
+
     # ------------------------------------------------------------------ the code page
     def code_page(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
         item = self._pending(request, pool, "SOFTWARE_TOKEN_MFA", "SMS_MFA")
@@ -379,16 +389,10 @@ class ManagedLogin:
         dead = self._alive(backend, item)
         if dead is not None:
             return self._refused(item, dead)
-        message = None
-        if request.method == "POST":
-            code = (request.form.get("code") or "").strip()
-            if not SIX_DIGITS.match(code):
-                message = PageMessage("Enter the 6-digit code.")
-            else:
-                outcome = self._answer(pool, item, backend.managed_respond, item.step, {f"{item.step}_CODE": code})
-                if isinstance(outcome, Response):
-                    return outcome
-                message = outcome
+        message = self._posted_code(request, "Enter the 6-digit code.", lambda code: self._answer(
+            pool, item, backend.managed_respond, item.step, {f"{item.step}_CODE": code}))
+        if isinstance(message, Response):
+            return message
         if item.step == "SMS_MFA":
             prompt = (f"We sent a code by text message to {item.parameters.get('CODE_DELIVERY_DESTINATION', '')}. "
                       "Enter it below.")
@@ -416,16 +420,10 @@ class ManagedLogin:
         dead = self._alive(backend, item)
         if dead is not None:
             return self._refused(item, dead)
-        message = None
-        if request.method == "POST":
-            code = (request.form.get("code") or "").strip()
-            if not SIX_DIGITS.match(code):
-                message = PageMessage("Enter the 6-digit code your authenticator app shows.")
-            else:
-                outcome = self._answer(pool, item, backend.managed_verify_setup, code)
-                if isinstance(outcome, Response):
-                    return outcome
-                message = outcome
+        message = self._posted_code(request, "Enter the 6-digit code your authenticator app shows.",
+                                    lambda code: self._answer(pool, item, backend.managed_verify_setup, code))
+        if isinstance(message, Response):
+            return message
         uri = pages.key_uri(item.secret, item.username, pool.name)
         return pages.render(PACKAGE, "setup.html", pool_name=pool.name, flow=item.id, qr=pages.qr_data_uri(uri),
                             key=pages.grouped(item.secret), message=message)
