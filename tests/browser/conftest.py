@@ -8,6 +8,8 @@ Fixtures:
   skip, saying why, when it is absent.
 - ``jupyter``: a :class:`JupyterPage` on a fresh browser page; fails the test on any browser console error and saves
   a screenshot to ``artifacts/screenshots/<test>.png`` at the end.
+- ``lab`` (a lab on the tests' sandbox) and ``browser_page`` (a fresh page that fails the test on a console error and
+  records the URLs it visits): for the tests of the sandbox's login pages.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 import pytest
 from jupyter_page import JupyterPage
 
+from cognito_mfa_kit.connect import connect
 from cognito_mfa_kit.labserver import LabServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,3 +114,29 @@ def _shut_down_kernels(lab: LabServer) -> None:
         request = urllib.request.Request(f"{lab.base_url}api/sessions/{session['id']}", headers=headers,
                                          method="DELETE")
         urllib.request.urlopen(request, timeout=30).close()
+
+
+@pytest.fixture()
+def lab(sandbox) -> Iterator[Any]:
+    the_lab = connect(endpoint_url=sandbox.endpoint_url)
+    yield the_lab
+    the_lab.close()
+
+
+@pytest.fixture()
+def browser_page(chromium) -> Iterator[Any]:
+    """A fresh page; fails the test on a console error of the login pages."""
+    context = chromium.new_context(viewport={"width": 900, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    visited: list[str] = []
+    page.on("framenavigated", lambda frame: frame == page.main_frame and visited.append(frame.url))
+    page.visited = visited  # type: ignore[attr-defined]
+    try:
+        yield page
+    finally:
+        context.close()
+    assert errors == [], f"console errors on the login pages: {errors}"

@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pyotp
 import pytest
@@ -22,35 +20,8 @@ import pytest
 pytest.importorskip("playwright", reason="browser tests need Python Playwright (pip install playwright)")
 
 from cognito_mfa_kit import flows
-from cognito_mfa_kit.connect import connect
 
 CODE = re.compile(r"\b(\d{6})\b")
-
-
-@pytest.fixture()
-def lab(sandbox) -> Iterator[Any]:
-    the_lab = connect(endpoint_url=sandbox.endpoint_url)
-    yield the_lab
-    the_lab.close()
-
-
-@pytest.fixture()
-def browser_page(chromium) -> Iterator[Any]:
-    """A fresh page; fails the test on a console error of the login pages."""
-    context = chromium.new_context(viewport={"width": 900, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    visited: list[str] = []
-    page.on("framenavigated", lambda frame: frame == page.main_frame and visited.append(frame.url))
-    page.visited = visited  # type: ignore[attr-defined]
-    try:
-        yield page
-    finally:
-        context.close()
-    assert errors == [], f"console errors on the login pages: {errors}"
 
 
 def _run_id() -> str:

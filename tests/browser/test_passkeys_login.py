@@ -23,39 +23,19 @@ import pytest
 pytest.importorskip("playwright", reason="browser tests need Python Playwright (pip install playwright)")
 
 from cognito_mfa_kit import flows
-from cognito_mfa_kit.connect import connect
 
 AUTHENTICATOR = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
                  "isUserVerified": True}
 
 
 @pytest.fixture()
-def lab(sandbox) -> Iterator[Any]:
-    the_lab = connect(endpoint_url=sandbox.endpoint_url)
-    yield the_lab
-    the_lab.close()
-
-
-@pytest.fixture()
-def browser(chromium) -> Iterator[tuple[Any, Any, str]]:
-    """(page, DevTools session, virtual authenticator id); fails the test on a console error of the pages."""
-    context = chromium.new_context(viewport={"width": 900, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    visited: list[str] = []
-    page.on("framenavigated", lambda frame: frame == page.main_frame and visited.append(frame.url))
-    page.visited = visited  # type: ignore[attr-defined]
-    cdp = context.new_cdp_session(page)
+def browser(browser_page) -> Iterator[tuple[Any, Any, str]]:
+    """(page, DevTools session, virtual authenticator id): the login-pages page with Chromium's virtual
+    authenticator (WebAuthn over the DevTools protocol)."""
+    cdp = browser_page.context.new_cdp_session(browser_page)
     cdp.send("WebAuthn.enable")
     authenticator = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})["authenticatorId"]
-    try:
-        yield page, cdp, authenticator
-    finally:
-        context.close()
-    assert errors == [], f"console errors on the login pages: {errors}"
+    yield browser_page, cdp, authenticator
 
 
 def test_a_passkey_added_at_passkeys_add_then_signs_in_as_mfa(lab, browser) -> None:
