@@ -124,7 +124,8 @@ class ChallengeAnswers(MixinBase):
     def _answer_sms(self, session_id: str, client_id: str, responses: dict[str, str]) -> dict[str, Any]:
         session = self.sessions.take(session_id, "SMS_MFA", client_id=client_id)
         pool, client, user = self._session_user(session, responses)
-        if responses.get("SMS_MFA_CODE") != session.data.get("code"):
+        sent, given = str(session.data.get("code") or ""), str(responses.get("SMS_MFA_CODE") or "")
+        if not sent or not secrets.compare_digest(given, sent):  # constant time, as for the other sent codes
             self.sessions.wrong_code(session)
             raise CodeMismatchException("Invalid code or auth state for the user.")
         self.sessions.spend(session)
