@@ -45,6 +45,7 @@ OVERRIDDEN: dict[str, list[str]] = {
     f"{MODELS}:CognitoIdpBackend.get_user_pool_mfa_config": ["self", "user_pool_id"],
     f"{MODELS}:CognitoIdpBackend.initiate_auth": ["self", "client_id", "auth_flow", "auth_parameters"],
     f"{MODELS}:CognitoIdpBackend.list_resource_servers": ["self", "user_pool_id"],
+    f"{MODELS}:CognitoIdpBackend.list_user_pools": ["self"],
     f"{MODELS}:CognitoIdpBackend.respond_to_auth_challenge": [
         "self", "session", "client_id", "challenge_name", "challenge_responses"],
     f"{MODELS}:CognitoIdpBackend.set_user_mfa_preference": [
@@ -80,6 +81,7 @@ OVERRIDDEN: dict[str, list[str]] = {
 
 #: moto's functions and methods the sandbox calls (private ones included), with the parameters it passes.
 CALLED: dict[str, list[str]] = {
+    "moto.utilities.paginator:paginate": ["pagination_model"],  # ListUserPools re-paged over a trainee's pools
     f"{MODELS}:CognitoIdpBackend._log_user_in": ["self", "user_pool", "client", "username"],
     f"{MODELS}:CognitoIdpBackend._validate_auth_flow": ["self", "auth_flow", "valid_flows"],
     f"{MODELS}:CognitoIdpBackend._validate_password": ["self", "user_pool_id", "password"],
@@ -188,3 +190,11 @@ def test_every_override_of_moto_is_in_the_contract(ours: type, theirs: str) -> N
     listed = {t.rsplit(".", 1)[1] for t in [*OVERRIDDEN, *PROPERTIES] if t.startswith(f"{module}:{theirs}.")}
     missing = _sandbox_overrides(ours, _resolve(f"{module}:{theirs}")) - listed
     assert not missing, f"{ours.__name__} overrides {sorted(missing)} of moto's {theirs}: list them in OVERRIDDEN"
+
+
+def test_moto_still_pages_list_user_pools_by_its_model() -> None:
+    """backend.list_user_pools re-decorates moto's paginator with moto's own model entry for it."""
+    model = _resolve("moto.cognitoidp.utils:PAGINATION_MODEL")
+    assert {"input_token", "limit_key"} <= set(model.get("list_user_pools", {})), (
+        f"moto {moto.__version__}: PAGINATION_MODEL['list_user_pools'] changed: {model.get('list_user_pools')}")
+
