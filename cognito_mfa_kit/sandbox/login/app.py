@@ -363,6 +363,15 @@ class ManagedLogin:
             return self._refused(item, message) if message.restart else message
         return self._next(LoginServer(pool), pool, item.params, item.client_id, answer, item)
 
+    def _live(self, request: Request, backend: Any, pool: SandboxUserPool, *steps: str) -> PendingSignIn | Response:
+        """The page's pending step (:meth:`_pending`) whose API session can still be answered; else the page that
+        says why (the sign-in ends when the session is gone)."""
+        item = self._pending(request, pool, *steps)
+        if isinstance(item, Response):
+            return item
+        dead = self._alive(backend, item)
+        return item if dead is None else self._refused(item, dead)
+
     def _alive(self, backend: Any, item: PendingSignIn) -> PageMessage | None:
         """None if the step's API session can still be answered, else why not."""
         try:
@@ -383,12 +392,9 @@ class ManagedLogin:
 
     # ------------------------------------------------------------------ the code page
     def code_page(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
-        item = self._pending(request, pool, "SOFTWARE_TOKEN_MFA", "SMS_MFA")
+        item = self._live(request, backend, pool, "SOFTWARE_TOKEN_MFA", "SMS_MFA")
         if isinstance(item, Response):
             return item
-        dead = self._alive(backend, item)
-        if dead is not None:
-            return self._refused(item, dead)
         message = self._posted_code(request, "Enter the 6-digit code.", lambda code: self._answer(
             pool, item, backend.managed_respond, item.step, {f"{item.step}_CODE": code}))
         if isinstance(message, Response):
@@ -430,12 +436,9 @@ class ManagedLogin:
 
     # ------------------------------------------------------------------ the choice
     def choice_page(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
-        item = self._pending(request, pool, "SELECT_MFA_TYPE")
+        item = self._live(request, backend, pool, "SELECT_MFA_TYPE")
         if isinstance(item, Response):
             return item
-        dead = self._alive(backend, item)
-        if dead is not None:
-            return self._refused(item, dead)
         options = json.loads(item.parameters.get("MFAS_CAN_CHOOSE") or "[]")
         message = None
         if request.method == "POST":
@@ -454,12 +457,9 @@ class ManagedLogin:
 
     # ------------------------------------------------------------------ the new password
     def new_password_page(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
-        item = self._pending(request, pool, "NEW_PASSWORD_REQUIRED")
+        item = self._live(request, backend, pool, "NEW_PASSWORD_REQUIRED")
         if isinstance(item, Response):
             return item
-        dead = self._alive(backend, item)
-        if dead is not None:
-            return self._refused(item, dead)
         message = None
         if request.method == "POST":
             password = request.form.get("new_password") or ""
@@ -477,12 +477,9 @@ class ManagedLogin:
     def passkey_page(self, request: Request, backend: Any, pool: SandboxUserPool) -> Response:
         """The WEB_AUTHN challenge: the page runs navigator.credentials.get() and posts the assertion, which
         RespondToAuthChallenge's rules check (``CREDENTIAL``)."""
-        item = self._pending(request, pool, "WEB_AUTHN")
+        item = self._live(request, backend, pool, "WEB_AUTHN")
         if isinstance(item, Response):
             return item
-        dead = self._alive(backend, item)
-        if dead is not None:
-            return self._refused(item, dead)
         message, status = None, 200
         if request.method == "POST":
             raw = request.form.get("credential") or ""
