@@ -20,6 +20,7 @@ import pytest
 pytest.importorskip("playwright", reason="browser tests need Python Playwright (pip install playwright)")
 
 from cognito_mfa_kit import flows
+from cognito_mfa_kit.course import enrolled_user
 
 CODE = re.compile(r"\b(\d{6})\b")
 
@@ -37,12 +38,7 @@ def _signed_in(lab, page, sign_in):
 def test_a_totp_user_signs_in_on_the_login_pages_wrong_code_then_right(lab, browser_page) -> None:
     page = browser_page
     pool = flows.create_teaching_pool(lab, "browser-hosted", run_id=_run_id())
-    user = flows.create_user(lab, pool, "Hana")
-    tokens = flows.sign_in(lab, pool, "Hana", user.password)
-    association = flows.associate(lab, access_token=tokens.access_token)
-    phone = flows.authenticator(lab, association, account_name="Hana")
-    flows.verify(lab, phone.code(), access_token=tokens.access_token, device_name="HanaPhone")
-    flows.set_preference(lab, tokens.access_token, totp_enabled=True, totp_preferred=True)
+    user, phone, _ = enrolled_user(lab, pool, "Hana", prefer=True)  # seed steps 1-8
     lab.advance_clock(30)  # the enrolment's code is used
 
     sign_in = flows.hosted_ui(lab, pool, scopes=("openid", "email"))

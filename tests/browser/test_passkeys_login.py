@@ -23,6 +23,7 @@ import pytest
 pytest.importorskip("playwright", reason="browser tests need Python Playwright (pip install playwright)")
 
 from cognito_mfa_kit import flows
+from cognito_mfa_kit.course import enrolled_user
 
 AUTHENTICATOR = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
                  "isUserVerified": True}
@@ -41,12 +42,7 @@ def browser(browser_page) -> Iterator[tuple[Any, Any, str]]:
 def test_a_passkey_added_at_passkeys_add_then_signs_in_as_mfa(lab, browser) -> None:
     page, cdp, authenticator = browser
     pool = flows.create_teaching_pool(lab, "browser-passkeys", run_id="b-" + uuid.uuid4().hex[:8])
-    user = flows.create_user(lab, pool, "Pia")
-    api_tokens = flows.sign_in(lab, pool, "Pia", user.password)
-    association = flows.associate(lab, access_token=api_tokens.access_token)
-    phone = flows.authenticator(lab, association, account_name="Pia")
-    flows.verify(lab, phone.code(), access_token=api_tokens.access_token, device_name="PiaPhone")
-    flows.set_preference(lab, api_tokens.access_token, totp_enabled=True, totp_preferred=True)
+    user, phone, _ = enrolled_user(lab, pool, "Pia", prefer=True)  # seed steps 1-8
     lab.advance_clock(30)  # the enrolment's code is used
 
     sign_in = flows.hosted_ui(lab, pool)  # the domain and its app client
