@@ -60,9 +60,11 @@ def _add_path(domain: Domain, **override: str) -> str:
                                                       **override})
 
 
-def _signed_in_browser(cognito, sandbox, domain: Domain, username: str, secret: str) -> tuple[str, str]:
-    """Password + TOTP on the pages → (the session cookie, an access token from the code, with the scope the passkey
-    calls need)."""
+def _signed_in_browser(cognito, sandbox, domain: Domain) -> tuple[str, str, str]:
+    """A new user with TOTP, signed in on the pages with password + TOTP → (the username, the session cookie, an
+    access token from the code, with the scope the passkey calls need)."""
+    username = make_user(cognito, domain.pool)
+    secret, _ = enrol_totp(cognito, sandbox, domain.pool, username)
     domain.sign_in_page(scope="openid aws.cognito.signin.user.admin")
     to_mfa = domain.password(username, PASSWORD)
     assert to_mfa.status == 303 and to_mfa.location.startswith("/mfa?"), (to_mfa.status, to_mfa.location)
@@ -70,7 +72,7 @@ def _signed_in_browser(cognito, sandbox, domain: Domain, username: str, secret: 
     now = sandbox.now(domain.pool.id)
     done = domain.post_page("/mfa", domain.follow(to_mfa).field("flow"), code=pyotp.TOTP(secret).at(now))
     tokens = domain.exchange(domain.code_of(done)).json()
-    return _cookie(done), tokens["access_token"]
+    return username, _cookie(done), tokens["access_token"]
 
 
 def _add_passkey(domain: Domain, cookie: str, authenticator: VirtualPasskey) -> Answer:
@@ -97,9 +99,7 @@ def _use_passkey(domain: Domain, page: Answer, authenticator: VirtualPasskey, **
 # ---------------------------------------------------------------------------------------------- the whole story
 def test_add_a_passkey_sign_out_then_the_passkey_satisfies_mfa(cognito, sandbox) -> None:
     domain = _passkey_domain(cognito, sandbox)
-    user = make_user(cognito, domain.pool)
-    secret, _ = enrol_totp(cognito, sandbox, domain.pool, user)
-    cookie, token = _signed_in_browser(cognito, sandbox, domain, user, secret)
+    user, cookie, token = _signed_in_browser(cognito, sandbox, domain)
 
     authenticator = VirtualPasskey()
     added = _add_passkey(domain, cookie, authenticator)
@@ -128,9 +128,7 @@ def test_add_a_passkey_sign_out_then_the_passkey_satisfies_mfa(cognito, sandbox)
 
 def test_without_passkey_mfa_the_totp_page_follows_the_passkey(cognito, sandbox) -> None:
     domain = _passkey_domain(cognito, sandbox)
-    user = make_user(cognito, domain.pool)
-    secret, _ = enrol_totp(cognito, sandbox, domain.pool, user)
-    cookie, _ = _signed_in_browser(cognito, sandbox, domain, user, secret)
+    user, cookie, _ = _signed_in_browser(cognito, sandbox, domain)
     authenticator = VirtualPasskey()
     assert _add_passkey(domain, cookie, authenticator).status == 302
     then = _use_passkey(domain, _passkey_page(domain, user), authenticator)
@@ -141,9 +139,7 @@ def test_without_passkey_mfa_the_totp_page_follows_the_passkey(cognito, sandbox)
 @pytest.fixture()
 def signed_in(cognito, sandbox) -> tuple[Domain, str, str]:
     domain = _passkey_domain(cognito, sandbox)
-    user = make_user(cognito, domain.pool)
-    secret, _ = enrol_totp(cognito, sandbox, domain.pool, user)
-    cookie, _ = _signed_in_browser(cognito, sandbox, domain, user, secret)
+    user, cookie, _ = _signed_in_browser(cognito, sandbox, domain)
     return domain, user, cookie
 
 
@@ -201,9 +197,7 @@ def test_add_refuses_a_credential_made_on_another_origin(signed_in) -> None:
 
 def test_add_says_when_the_relying_party_is_not_this_page(cognito, sandbox) -> None:
     domain = _passkey_domain(cognito, sandbox, rp="login.example.com")
-    user = make_user(cognito, domain.pool)
-    secret, _ = enrol_totp(cognito, sandbox, domain.pool, user)
-    cookie, _ = _signed_in_browser(cognito, sandbox, domain, user, secret)
+    _, cookie, _ = _signed_in_browser(cognito, sandbox, domain)
     answer = domain.get(_add_path(domain), Cookie=f"cognito={cookie}")
     assert answer.status == 400 and "login.example.com" in answer.message
     assert f"RelyingPartyId to {domain.host.rsplit(':', 1)[0]}" in answer.message
@@ -211,9 +205,7 @@ def test_add_says_when_the_relying_party_is_not_this_page(cognito, sandbox) -> N
 
 def test_add_says_when_passkeys_are_not_enabled(cognito, sandbox) -> None:
     domain = _passkey_domain(cognito, sandbox, first=("PASSWORD",))
-    user = make_user(cognito, domain.pool)
-    secret, _ = enrol_totp(cognito, sandbox, domain.pool, user)
-    cookie, _ = _signed_in_browser(cognito, sandbox, domain, user, secret)
+    _, cookie, _ = _signed_in_browser(cognito, sandbox, domain)
     answer = domain.get(_add_path(domain), Cookie=f"cognito={cookie}")
     assert answer.status == 400 and "WebAuthnNotEnabledException" in answer.message
 
@@ -248,9 +240,7 @@ def test_passkey_sign_in_needs_a_username_and_a_passkey(cognito, sandbox) -> Non
 @pytest.fixture()
 def passkey_user(cognito, sandbox) -> tuple[Domain, str, VirtualPasskey]:
     domain = _passkey_domain(cognito, sandbox)
-    user = make_user(cognito, domain.pool)
-    secret, _ = enrol_totp(cognito, sandbox, domain.pool, user)
-    cookie, _ = _signed_in_browser(cognito, sandbox, domain, user, secret)
+    user, cookie, _ = _signed_in_browser(cognito, sandbox, domain)
     authenticator = VirtualPasskey()
     assert _add_passkey(domain, cookie, authenticator).status == 302
     return domain, user, authenticator
