@@ -21,7 +21,6 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import jwt
 import moto.cognitoidp.models as moto_models
 import moto.cognitoidp.responses as moto_responses
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
@@ -48,7 +47,7 @@ from .exceptions import UnauthorizedException, UnsupportedOperationException, Un
 from .federation import FederationRules
 from .history_api import AuthEventsApi
 from .hosted_signin import ManagedLoginSteps
-from .model import SandboxUser, SandboxUserPool, UserMfa, mfa, new_client_id, new_client_secret
+from .model import SandboxUser, SandboxUserPool, UserMfa, claims_of, mfa, new_client_id, new_client_secret
 from .outbox import Outbox
 from .passkeys import PasskeyApi
 from .preference import MfaPreferenceRules
@@ -296,7 +295,7 @@ class SandboxBackend(FederationRules, ManagedLoginSteps, DomainRules, SignInRule
             if access_token and access_token in pool.revoked_tokens:
                 raise NotAuthorizedError("Access Token has been revoked")
             if access_token and access_token in pool.access_tokens:
-                claims = jwt.decode(access_token, options={"verify_signature": False})
+                claims = claims_of(access_token)
                 if claims.get("exp", 0) < CLOCK.now(pool.id):
                     raise NotAuthorizedError("Access Token has expired")
                 _require_admin_scope(claims)

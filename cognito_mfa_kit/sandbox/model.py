@@ -6,6 +6,7 @@ app clients, client secrets); a user's MFA record (secret, last TOTP step, locko
 from __future__ import annotations
 
 import contextvars
+import functools
 import hashlib
 import hmac
 import secrets
@@ -13,6 +14,7 @@ import string
 import uuid
 import weakref
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import jwt
@@ -51,12 +53,30 @@ def new_client_secret() -> str:
     return "".join(secrets.choice(_LOWER_ALNUM) for _ in range(CLIENT_SECRET_LENGTH))
 
 
+#: Tokens longer than this are decoded every time, not remembered (Cognito's are about 1 KB; the cache stays small).
+CACHED_TOKEN_CHARS = 4096
+
+
 def claims_of(token: str) -> dict[str, Any]:
-    """A token's claims, unverified (the sandbox issued it; {} if it is not a JWT)."""
+    """A token's claims, unverified (the sandbox issued it; {} if it is not a JWT).
+
+    A token's text never changes, so its claims are decoded once and remembered (PyJWT's decode is most of a
+    token-authenticated call's own work otherwise); each caller gets its own copy."""
+    if len(token) > CACHED_TOKEN_CHARS:
+        return _decoded(token)
+    return dict(_remembered_claims(token))
+
+
+def _decoded(token: str) -> dict[str, Any]:
     try:
         return jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
         return {}
+
+
+@functools.lru_cache(maxsize=2048)
+def _remembered_claims(token: str) -> MappingProxyType[str, Any]:
+    return MappingProxyType(_decoded(token))
 
 
 @dataclass

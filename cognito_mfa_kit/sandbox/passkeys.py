@@ -37,7 +37,6 @@ import json
 from typing import Any
 from urllib.parse import urlparse
 
-import jwt
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient
 from moto.core.exceptions import JsonRESTError
@@ -62,7 +61,7 @@ from . import challenges, plans
 from .backend_protocol import MixinBase
 from .choice import allowed_first_factors
 from .clock import CLOCK
-from .model import SandboxUserPool, mfa
+from .model import SandboxUserPool, claims_of, mfa
 
 MULTI_FACTOR = "MULTI_FACTOR_WITH_USER_VERIFICATION"
 MAX_PASSKEYS = 20  # [UNVERIFIED]
@@ -165,7 +164,7 @@ class PasskeyApi(MixinBase):
 
     def _passkey_user(self, access_token: str) -> tuple[SandboxUserPool, CognitoIdpUser, str]:
         pool, user = self._user_for_access_token(access_token)
-        client_id = str(jwt.decode(access_token, options={"verify_signature": False}).get("client_id", ""))
+        client_id = str(claims_of(access_token).get("client_id", ""))
         return pool, user, client_id
 
     def start_web_authn_registration(self, access_token: str) -> dict[str, Any]:

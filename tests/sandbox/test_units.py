@@ -337,3 +337,30 @@ def test_session_ids_never_start_with_a_dash() -> None:
 
     ids = [_new_id() for _ in range(2000)]  # about 1 in 64 random ids would start with "-"
     assert all(not i.startswith("-") and len(i) == 128 for i in ids)
+
+
+# ---------------------------------------------------------------- model.claims_of (decoded once per token)
+def test_claims_of_remembers_a_token_but_hands_out_copies() -> None:
+    import jwt
+
+    from cognito_mfa_kit.sandbox import model
+
+    token = jwt.encode({"sub": "u-1", "exp": 2_000_000_000, "cognito:groups": ["a"]}, "k" * 32, algorithm="HS256")
+    model._remembered_claims.cache_clear()
+    first = model.claims_of(token)
+    first["sub"] = "changed by a caller"
+    second = model.claims_of(token)
+    assert second["sub"] == "u-1"  # a caller's change does not reach the next caller
+    assert model._remembered_claims.cache_info().hits == 1  # ...yet the token was decoded only once
+    other = jwt.encode({"sub": "u-2"}, "k" * 32, algorithm="HS256")
+    assert model.claims_of(other)["sub"] == "u-2"  # keyed by the whole token text
+    assert model.claims_of("not a jwt") == {}
+
+
+def test_claims_of_does_not_remember_oversized_text() -> None:
+    from cognito_mfa_kit.sandbox import model
+
+    model._remembered_claims.cache_clear()
+    big = "x" * (model.CACHED_TOKEN_CHARS + 1)
+    assert model.claims_of(big) == {}
+    assert model._remembered_claims.cache_info().currsize == 0  # a 1 MiB AccessToken is not kept in memory
