@@ -164,12 +164,10 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Refused(414, f"The request line is longer than {MAX_LINE} bytes.")
             if not self.parse_request():  # (its refusals go through send_error)
                 return
-            size = sum(len(k) + len(v) + 4 for k, v in self.headers.items())
-            if size > MAX_HEADER_BYTES:
-                raise _Refused(431, f"The headers are larger than {MAX_HEADER_BYTES} bytes.")
+            environ = self._header_environ()
             body = self._body()
             self._reader.writing()
-            self._serve(body)
+            self._serve(environ, body)
             self.wfile.flush()
         except _Refused as refused:
             self._refuse(refused.status, refused.message)
@@ -187,6 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def handle_expect_100(self) -> bool:
         """Refuse a body that is too large before the client sends it."""
+        self._header_environ()
         self._content_length()
         return super().handle_expect_100()
 
@@ -208,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ the body
     def _content_length(self) -> int:
-        values = self.headers.get_all("Content-Length") or []
+        values = self._framing.get("CONTENT_LENGTH") or []
         if not values:
             return 0
         if len(set(values)) > 1 or not all(v.strip().isdigit() for v in values):
@@ -219,12 +218,12 @@ class _Handler(BaseHTTPRequestHandler):
         return length
 
     def _body(self) -> bytes:
-        encodings = [e.strip().lower() for e in ",".join(self.headers.get_all("Transfer-Encoding") or []).split(",")
+        encodings = [e.strip().lower() for e in ",".join(self._framing.get("TRANSFER_ENCODING") or []).split(",")
                      if e.strip()]
         if encodings:
             if encodings != ["chunked"]:
                 raise _Refused(400, "Transfer-Encoding must be chunked (no other coding is accepted).")
-            if "Content-Length" in self.headers:
+            if self._framing.get("CONTENT_LENGTH"):
                 self.close_connection = True  # both framings: chunked wins (RFC 9112 §6.3), and the line closes
             return self._chunked()
         length = self._content_length()
@@ -263,7 +262,30 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Refused(400, "Malformed chunked body: its trailer does not end.")
 
     # ------------------------------------------------------------------ WSGI
-    def _environ(self, body: bytes) -> dict[str, Any]:
+    def _header_environ(self) -> dict[str, Any]:
+        """The request's headers as WSGI environ entries, in one pass that also sizes them (431 over
+        MAX_HEADER_BYTES) and keeps the framing headers (Content-Length, Transfer-Encoding) for :meth:`_body`.
+
+        ``raw_items``: http.client stored each header decoded as latin-1, so the email policy's per-access
+        processing (``items()``, ``get_all()``) has nothing to do; it cost more than the rest of the server."""
+        environ: dict[str, Any] = {}
+        framing: dict[str, list[str]] = {}
+        size = 0
+        for key, value in self.headers.raw_items():
+            size += len(key) + len(value) + 4
+            name = key.upper().replace("-", "_")
+            if name in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
+                framing.setdefault(name, []).append(value)
+                continue
+            if name != "CONTENT_TYPE":
+                name = "HTTP_" + name
+            environ[name] = f"{environ[name]},{value}" if name in environ else value
+        if size > MAX_HEADER_BYTES:
+            raise _Refused(431, f"The headers are larger than {MAX_HEADER_BYTES} bytes.")
+        self._framing = framing
+        return environ
+
+    def _environ(self, headers: dict[str, Any], body: bytes) -> dict[str, Any]:
         path, _, query = self.path.partition("?")
         host, port = self.server.server_address[:2]
         environ: dict[str, Any] = {
@@ -286,24 +308,18 @@ class _Handler(BaseHTTPRequestHandler):
             "wsgi.multithread": True,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
+            **headers,
         }
-        for key, value in self.headers.items():
-            name = key.upper().replace("-", "_")
-            if name in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
-                continue
-            if name != "CONTENT_TYPE":
-                name = "HTTP_" + name
-            environ[name] = f"{environ[name]},{value}" if name in environ else value
         return environ
 
-    def _serve(self, body: bytes) -> None:
+    def _serve(self, request_headers: dict[str, Any], body: bytes) -> None:
         answer: list[Any] = []
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:  # noqa: ARG001 - the WSGI / socketserver API
             answer[:] = [status, headers]
             return lambda data: None  # noqa: ARG005 - the legacy write() callable; SandboxApp does not use it
 
-        environ = self._environ(body)
+        environ = self._environ(request_headers, body)
         try:
             result = self.server.app(environ, start_response)
             try:
