@@ -277,7 +277,8 @@ class SandboxUserPool(CognitoIdpUserPool):
             client = self.clients.get(value[0])
             deadline = CLOCK.now(self.id) + refresh_lifetime(client.extended_config if client else None)
         else:
-            deadline = jwt_expiry(token)
+            fresh = _FRESH_EXPIRY.pop(token, None)
+            deadline = fresh if fresh is not None else jwt_expiry(token)
         pool_ref = weakref.ref(self)  # a deleted pool is not kept alive by its tokens' deadlines
 
         def drop() -> None:
@@ -321,7 +322,7 @@ class SandboxUserPool(CognitoIdpUserPool):
         if origin:
             # One event id per sign-in, kept by the tokens refreshed from it [UNVERIFIED: the docs show the claim,
             # not whether a refresh makes a new one].
-            claims["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_OID, f"{self.id}/{origin}"))
+            claims["event_id"] = _event_id(self.id, origin)
         if token_use == "access":  # noqa: S105 - a JWT's token_use claim, not a secret
             claims["client_id"] = client_id
             claims["username"] = user.username
@@ -334,7 +335,29 @@ class SandboxUserPool(CognitoIdpUserPool):
             claims["scope"] = granted[1]  # a managed-login sign-in: exactly the scopes asked for and allowed
         if token_use == "id":  # noqa: S105 - a JWT's token_use claim, not a secret
             claims.update(ID_CLAIMS.get() or {})
-        return self.key.sign(claims), expires_in
+        token = self.key.sign(claims)
+        _FRESH_EXPIRY[token] = float(claims["exp"])  # its janitor deadline, without decoding it again
+        return token, expires_in
+
+
+class _FreshExpiry(dict[str, float]):
+    """The ``exp`` of the last few tokens made, until they are stored (then taken); at most :attr:`LIMIT` kept."""
+
+    LIMIT = 64
+
+    def __setitem__(self, token: str, exp: float) -> None:
+        if len(self) >= self.LIMIT:  # a token made and never stored: forget the oldest
+            del self[next(iter(self))]
+        super().__setitem__(token, exp)
+
+
+_FRESH_EXPIRY = _FreshExpiry()
+
+
+@functools.lru_cache(maxsize=1024)
+def _event_id(pool_id: str, origin: str) -> str:
+    """A sign-in's event id: the same for every token of that sign-in."""
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{pool_id}/{origin}"))
 
 
 def _token_validity(client: CognitoIdpUserPoolClient | None, kind: str) -> int:

@@ -364,3 +364,13 @@ def test_claims_of_does_not_remember_oversized_text() -> None:
     big = "x" * (model.CACHED_TOKEN_CHARS + 1)
     assert model.claims_of(big) == {}
     assert model._remembered_claims.cache_info().currsize == 0  # a 1 MiB AccessToken is not kept in memory
+
+
+def test_fresh_token_deadlines_are_bounded_and_taken_once() -> None:
+    from cognito_mfa_kit.sandbox import model
+
+    fresh = model._FreshExpiry()
+    for i in range(model._FreshExpiry.LIMIT + 10):
+        fresh[f"t{i}"] = float(i)
+    assert len(fresh) == model._FreshExpiry.LIMIT  # tokens made and never stored don't pile up
+    assert "t0" not in fresh and fresh.pop(f"t{model._FreshExpiry.LIMIT + 9}") == model._FreshExpiry.LIMIT + 9
