@@ -49,29 +49,32 @@ def refresh_lifetime(client_config: dict[str, Any] | None) -> float:
 
 
 class Janitor:
-    """Deadlines of everything that expires, in one heap; :meth:`sweep` removes what is due."""
+    """Deadlines of everything that expires, in one heap; :meth:`sweep` removes what is due.
+
+    An entry is one flat tuple ``(deadline, seq, pool_id, drop, *args)``: with ``drop`` a module-level function and
+    ``args`` plain values (strings, numbers, a weak reference), a sign-in's deadlines add one object each for the
+    garbage collector to walk, not a closure with its cells (measured: 21 tracked objects per sign-in before)."""
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, str | None, Callable[[], float | None]]] = []
+        self._heap: list[tuple[Any, ...]] = []
         self._seq = itertools.count()
 
-    def schedule(self, deadline: float, pool_id: str | None, drop: Callable[[], float | None]) -> None:
-        """Call ``drop()`` once ``pool_id``'s clock passes ``deadline``. ``drop`` removes the thing (returning
+    def schedule(self, deadline: float, pool_id: str | None, drop: Callable[..., float | None], *args: Any) -> None:
+        """Call ``drop(*args)`` once ``pool_id``'s clock passes ``deadline``. ``drop`` removes the thing (returning
         None), or returns a later deadline if the thing's life was extended (it is then asked again then)."""
-        heapq.heappush(self._heap, (deadline, next(self._seq), pool_id, drop))
+        heapq.heappush(self._heap, (deadline, next(self._seq), pool_id, drop, *args))
 
     def sweep(self, limit: int = 1000) -> int:
         """Drop what is due (at most ``limit`` things per sweep); returns how many were looked at."""
         done = 0
         while self._heap and done < limit:
-            deadline, _, pool_id, drop = self._heap[0]
-            if deadline > CLOCK.now(pool_id):
+            if self._heap[0][0] > CLOCK.now(self._heap[0][2]):
                 break
-            heapq.heappop(self._heap)
+            _, _, pool_id, drop, *args = heapq.heappop(self._heap)
             done += 1
-            later = drop()
+            later = drop(*args)
             if later is not None:
-                self.schedule(later, pool_id, drop)
+                self.schedule(later, pool_id, drop, *args)
         return done
 
     def __len__(self) -> int:

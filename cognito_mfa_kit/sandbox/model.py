@@ -149,6 +149,15 @@ TOKEN_KINDS = {"refresh_tokens": "refresh", "access_tokens": "access", "id_token
 _TOKEN_DICTS = {kind: attribute for attribute, kind in TOKEN_KINDS.items()}
 
 
+def _drop_token(pool_ref: weakref.ref[SandboxUserPool], attribute: str, token: str, origin: str | None) -> None:
+    """The janitor's end of a token: out of its pool's dict (and, for a refresh token, its sign-in time)."""
+    pool = pool_ref()
+    if pool is not None:
+        getattr(pool, attribute).pop(token, None)
+        if origin:
+            pool.auth_times.pop(origin, None)
+
+
 class SandboxUserPool(CognitoIdpUserPool):
     """A pool with its own RS256 key and clock (tokens are timed by it), and device tracking."""
 
@@ -279,16 +288,8 @@ class SandboxUserPool(CognitoIdpUserPool):
         else:
             fresh = _FRESH_EXPIRY.pop(token, None)
             deadline = fresh if fresh is not None else jwt_expiry(token)
-        pool_ref = weakref.ref(self)  # a deleted pool is not kept alive by its tokens' deadlines
-
-        def drop() -> None:
-            pool = pool_ref()
-            if pool is not None:
-                getattr(pool, attribute).pop(token, None)
-                if origin:
-                    pool.auth_times.pop(origin, None)
-
-        JANITOR.schedule(deadline + TOKEN_GRACE, self.id, drop)
+        # a deleted pool is not kept alive by its tokens' deadlines (weakref.ref(self) is one object per pool)
+        JANITOR.schedule(deadline + TOKEN_GRACE, self.id, _drop_token, weakref.ref(self), attribute, token, origin)
 
     def create_jwt(
         self,

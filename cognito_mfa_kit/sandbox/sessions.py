@@ -102,22 +102,7 @@ class SessionStore:
 
     def expire_later(self, session: AuthSession) -> None:
         """Have the janitor drop ``session`` an hour after it expired (until then its errors stay precise)."""
-        store = weakref.ref(self)
-
-        def drop() -> float | None:
-            alive = store()
-            if alive is None or alive._sessions.get(session.id) is not session:
-                return None
-            deadline = session.expires_at + SESSION_GRACE
-            if deadline > alive._now(session.pool_id):
-                return deadline  # its life was moved (back to real time): later
-            del alive._sessions[session.id]
-            block = (session.data.get("srp") or {}).get("secret_block")
-            if block:
-                alive._by_secret_block.pop(block, None)
-            return None
-
-        JANITOR.schedule(session.expires_at + SESSION_GRACE, session.pool_id, drop)
+        JANITOR.schedule(session.expires_at + SESSION_GRACE, session.pool_id, _drop_session, weakref.ref(self), session)
 
     def take(self, session_id: str | None, *steps: str, client_id: str | None = None) -> AuthSession:
         """The live session ``session_id`` for one of ``steps``; raises NotAuthorizedException otherwise.
@@ -184,3 +169,18 @@ def _new_id() -> str:
 
 def _session_changed(key: str, value: object, old: object = None) -> None:  # noqa: ARG001 - TrackedDict's on_change(key, value, old=...)
     TRACKER.mark(("session", key))
+
+
+def _drop_session(store_ref: weakref.ref[SessionStore], session: AuthSession) -> float | None:
+    """The janitor's end of an auth session (and its SRP SECRET_BLOCK lookup), or a later deadline if its life moved."""
+    alive = store_ref()
+    if alive is None or alive._sessions.get(session.id) is not session:
+        return None
+    deadline = session.expires_at + SESSION_GRACE
+    if deadline > alive._now(session.pool_id):
+        return deadline  # its life was moved (back to real time): later
+    del alive._sessions[session.id]
+    block = (session.data.get("srp") or {}).get("secret_block")
+    if block:
+        alive._by_secret_block.pop(block, None)
+    return None

@@ -374,3 +374,42 @@ def test_fresh_token_deadlines_are_bounded_and_taken_once() -> None:
         fresh[f"t{i}"] = float(i)
     assert len(fresh) == model._FreshExpiry.LIMIT  # tokens made and never stored don't pile up
     assert "t0" not in fresh and fresh.pop(f"t{model._FreshExpiry.LIMIT + 9}") == model._FreshExpiry.LIMIT + 9
+
+
+def test_deadlines_are_flat_entries_that_keep_nothing_alive() -> None:
+    import gc
+    import weakref
+
+    from cognito_mfa_kit.sandbox.janitor import Janitor
+
+    class Thing:
+        pass
+
+    janitor, dropped = Janitor(), []
+    thing = Thing()
+
+    def drop(ref: weakref.ref[Thing], name: str) -> None:
+        dropped.append((ref() is not None, name))
+
+    janitor.schedule(CLOCK.now() - 1, None, drop, weakref.ref(thing), "access")
+    janitor.schedule(CLOCK.now() + 3600, None, drop, weakref.ref(thing), "later")
+    assert all(type(entry) is tuple and len(entry) == 6 for entry in janitor._heap)  # one object per deadline
+    assert janitor.sweep() == 1 and dropped == [(True, "access")] and len(janitor) == 1
+    ref = weakref.ref(thing)
+    del thing
+    gc.collect()
+    assert ref() is None  # a pending deadline does not keep what it will drop alive
+
+
+def test_a_sign_in_leaves_no_closures_in_the_janitor(cognito) -> None:
+    from sandbox_helpers import make_pool, make_user, sign_in
+
+    from cognito_mfa_kit.sandbox.janitor import JANITOR
+
+    pool = make_pool(cognito)
+    user = make_user(cognito, pool)
+    last = max((entry[1] for entry in JANITOR._heap), default=-1)
+    assert "AuthenticationResult" in sign_in(cognito, pool, user)
+    new = [entry for entry in JANITOR._heap if entry[1] > last]
+    assert len(new) >= 3  # the access, ID and refresh token
+    assert all(entry[3].__closure__ is None for entry in new)  # module functions with plain arguments
