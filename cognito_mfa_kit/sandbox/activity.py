@@ -24,6 +24,8 @@ PASSWORD_CHALLENGES = frozenset({"PASSWORD_VERIFIER", "NEW_PASSWORD_REQUIRED"})
 #: a refused MFA code; a refused password
 _CODE_ERRORS = frozenset({"CodeMismatchException", "ExpiredCodeException"})
 _REFRESH_FLOWS = frozenset({"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"})
+#: the calls whose success is recorded (any call's failure is: the user's last error)
+_RECORDED = SIGN_INS | SETUP_STEPS | ANSWERS | {"AssociateSoftwareToken"}
 
 
 def _pool_of_client(client_id: Any) -> SandboxUserPool | None:
@@ -71,6 +73,8 @@ def about(params: dict[str, Any], backends: list[SandboxBackend]) -> tuple[Sandb
 def record(operation: str, params: dict[str, Any], status: int, body: bytes | str, backends: list[SandboxBackend]
            ) -> None:
     """Note what ``operation`` (answered ``status``, ``body``) did for the user it was about (caller holds LOCK)."""
+    if status == 200 and operation not in _RECORDED:
+        return  # (most calls: nothing to note, so no need to find whom they were about)
     found = about(params, backends)
     if found is None:
         return

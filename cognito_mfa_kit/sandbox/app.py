@@ -161,8 +161,10 @@ def _visible_pools(principal: Principal | None, operation: str) -> Iterator[None
 
 def _mark_named_user(operation: str, params: dict[str, Any]) -> None:
     """A call that names a pool's user may have changed it in place (e.g. its groups): the store looks again."""
+    if operation.startswith(("Get", "List", "Describe")):
+        return
     pool, user = params.get("UserPoolId"), access.named_user(operation, params)
-    if isinstance(pool, str) and user is not None and not operation.startswith(("Get", "List", "Describe")):
+    if isinstance(pool, str) and user is not None:
         found = find_pool(pool)
         named = found._get_user(user) if found is not None else None
         TRACKER.mark(("user", pool, named.username if named is not None else user))
@@ -222,10 +224,12 @@ class SandboxApp:
         return self.route(request)(environ, start_response)
 
     def route(self, request: Request) -> Response:
+        path = request.path
+        if path == "/" and request.method == "POST" and "HTTP_X_AMZ_TARGET" in request.environ:
+            return self.cognito(request)  # an API call (no page is a POST to / with an X-Amz-Target)
         page = self.pages(request)
         if page is not None:
             return page
-        path = request.path
         if path.startswith("/_sandbox/"):
             return self.control.route(request, path[len("/_sandbox/"):])
         if path.endswith("/.well-known/jwks.json"):

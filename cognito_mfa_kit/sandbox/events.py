@@ -36,9 +36,13 @@ class AuthEvent:
     mfa: str | None = None  # the MFA challenge answered (a sandbox extra, not in AuthEventType)
     sessions: list[str] = field(default_factory=list)  # the attempt's sessions, to find it again (internal)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_made", True)
+        TRACKER.mark(("event", self.pool_id, self.id))  # once for the fields __init__ set, not once per field
+
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
-        if "pool_id" in self.__dict__ and "id" in self.__dict__:
+        if "_made" in self.__dict__:
             TRACKER.mark(("event", self.pool_id, self.id))
 
     def answered(self, challenge: str, ok: bool) -> None:
