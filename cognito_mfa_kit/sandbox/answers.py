@@ -122,13 +122,8 @@ class ChallengeAnswers(MixinBase):
         return self._signed_in(pool, client, user, self._session_device(pool, user, session))
 
     def _answer_sms(self, session_id: str, client_id: str, responses: dict[str, str]) -> dict[str, Any]:
-        session = self.sessions.take(session_id, "SMS_MFA", client_id=client_id)
-        pool, client, user = self._session_user(session, responses)
-        sent, given = str(session.data.get("code") or ""), str(responses.get("SMS_MFA_CODE") or "")
-        if not sent or not secrets.compare_digest(given, sent):  # constant time, as for the other sent codes
-            self.sessions.wrong_code(session)
-            raise CodeMismatchException("Invalid code or auth state for the user.")
-        self.sessions.spend(session)
+        # [UNVERIFIED] no SMS_MFA_CODE: "Missing required parameter SMS_MFA_CODE", as for the other codes
+        session, pool, client, user = self._take_sent_code(session_id, client_id, responses, "SMS_MFA", "SMS_MFA_CODE")
         return self._signed_in(pool, client, user, self._session_device(pool, user, session))
 
     def _answer_select(self, session_id: str, client_id: str, responses: dict[str, str]) -> dict[str, Any]:

@@ -34,7 +34,6 @@ GetUserAuthFactors):
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError
@@ -42,7 +41,6 @@ from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient
 
 from . import challenges, email_mfa, plans
 from .backend_protocol import MixinBase
-from .clock import CLOCK
 from .model import SandboxUserPool, mfa
 from .signin import INCORRECT_PASSWORD
 
@@ -149,7 +147,7 @@ class ChoiceSignIn(MixinBase):
             return self._factor_challenge(pool, client, user, "EMAIL_OTP", delivery, **data)
         if factor == "SMS_OTP":
             data = {"device_key": device_key, "first_factor": True}
-            delivery = self._send_sms_code(pool, user, data)
+            delivery = self.outbox.send_sms_code(pool.id, user, data)
             return self._factor_challenge(pool, client, user, "SMS_OTP", delivery, **data)
         return self._passkey_first_factor(pool, client, user, params, device_key)
 
@@ -158,15 +156,6 @@ class ChoiceSignIn(MixinBase):
         session = self._issue(pool, client, user.username, name, **data)
         return {"ChallengeName": name, "Session": session.id,
                 "ChallengeParameters": {"USERNAME": user.username, **parameters}}
-
-    def _send_sms_code(self, pool: SandboxUserPool, user: CognitoIdpUser, data: dict[str, Any]) -> dict[str, str]:
-        phone = user.attribute_lookup.get("phone_number", "")
-        code = f"{secrets.randbelow(10**6):06d}"
-        data["code"] = code
-        self.outbox.append({"pool": pool.id, "to": phone, "username": user.username, "code": code, "medium": "SMS",
-                            "sent_at": CLOCK.now(pool.id)})
-        return {"CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
-                "CODE_DELIVERY_DESTINATION": "+" + "*" * max(len(phone) - 5, 0) + phone[-4:]}
 
     # ------------------------------------------------------------------ RespondToAuthChallenge
     def _choice_handlers(self) -> dict[str, Any]:

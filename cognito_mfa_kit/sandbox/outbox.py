@@ -6,11 +6,13 @@ was sent (a code lives the session's 3–15 minutes), so the outbox stays small 
 
 from __future__ import annotations
 
+import secrets
 import uuid
 import weakref
 from collections.abc import Iterator
 from typing import Any
 
+from .clock import CLOCK
 from .janitor import JANITOR, MESSAGE_LIFETIME
 from .tracking import TRACKER, TrackedDict
 
@@ -29,15 +31,19 @@ class Outbox:
         """Keep a message the sandbox "sent" (it gets an ``id``)."""
         message = {"id": message.get("id") or uuid.uuid4().hex, **message}
         self._messages[message["id"]] = message
-        outbox = weakref.ref(self)
-
-        def drop() -> None:
-            alive = outbox()
-            if alive is not None:
-                alive._messages.pop(message["id"], None)
-
-        JANITOR.schedule(float(message.get("sent_at") or 0) + MESSAGE_LIFETIME, message.get("pool"), drop)
+        JANITOR.schedule(float(message.get("sent_at") or 0) + MESSAGE_LIFETIME, message.get("pool"), _drop_message,
+                         weakref.ref(self), message["id"])
         return message
+
+    def send_sms_code(self, pool_id: str, user: Any, data: dict[str, Any]) -> dict[str, str]:
+        """"Send" a fresh six-digit code to ``user``'s phone_number (kept in ``data["code"]`` for the session); the
+        challenge parameters that say where it went (the number masked but for its last four digits)."""
+        phone = user.attribute_lookup.get("phone_number", "")
+        data["code"] = code = f"{secrets.randbelow(10**6):06d}"
+        self.append({"pool": pool_id, "to": phone, "username": user.username, "code": code, "medium": "SMS",
+                     "sent_at": CLOCK.now(pool_id)})
+        return {"CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
+                "CODE_DELIVERY_DESTINATION": "+" + "*" * max(len(phone) - 5, 0) + phone[-4:]}
 
     def get(self, message_id: str) -> dict[str, Any] | None:
         return self._messages.get(message_id)
@@ -47,3 +53,10 @@ class Outbox:
 
     def __len__(self) -> int:
         return len(self._messages)
+
+
+def _drop_message(outbox_ref: weakref.ref[Outbox], message_id: str) -> None:
+    """The janitor's end of a message."""
+    alive = outbox_ref()
+    if alive is not None:
+        alive._messages.pop(message_id, None)

@@ -309,15 +309,7 @@ class SignInRules(MixinBase):
         if name == challenges.TOTP and device_name:
             params["FRIENDLY_DEVICE_NAME"] = device_name
         if name == challenges.SMS:
-            phone = user.attribute_lookup.get("phone_number", "")
-            code = f"{secrets.randbelow(10**6):06d}"
-            data["code"] = code
-            self.outbox.append(
-                {"pool": pool.id, "to": phone, "username": user.username, "code": code,
-                 "sent_at": CLOCK.now(pool.id)}
-            )
-            params["CODE_DELIVERY_DELIVERY_MEDIUM"] = "SMS"
-            params["CODE_DELIVERY_DESTINATION"] = "+" + "*" * max(len(phone) - 5, 0) + phone[-4:]
+            params.update(self.outbox.send_sms_code(pool.id, user, data))
         if name == challenges.EMAIL:
             params.update(email_mfa.send_code(self.outbox, pool, client.extended_config, user, data))
         if name == "SELECT_MFA_TYPE":

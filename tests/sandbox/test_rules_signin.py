@@ -109,8 +109,11 @@ def test_select_sms_then_the_code_from_the_sandbox_outbox(cognito, sandbox):
     assert chosen["ChallengeParameters"]["CODE_DELIVERY_DELIVERY_MEDIUM"] == "SMS"
     assert chosen["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"].endswith("0199")
     sent = sms_codes(sandbox, username)[-1]
-    wrong = f"{(int(sent) + 1) % 10**6:06d}"
     with pytest.raises(ClientError) as info:
+        _respond(cognito, pool, "SMS_MFA", chosen["Session"], USERNAME=username)
+    assert _error(info) == ("InvalidParameterException", "Missing required parameter SMS_MFA_CODE")
+    wrong = f"{(int(sent) + 1) % 10**6:06d}"
+    with pytest.raises(ClientError) as info:  # the session survived the incomplete answer
         _respond(cognito, pool, "SMS_MFA", chosen["Session"], USERNAME=username, SMS_MFA_CODE=wrong)
     assert _error(info) == ("CodeMismatchException", "Invalid code or auth state for the user.")
     result = _respond(cognito, pool, "SMS_MFA", chosen["Session"], USERNAME=username, SMS_MFA_CODE=sent)
