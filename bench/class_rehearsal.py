@@ -247,9 +247,9 @@ def main() -> int:
     print(text)
     if args.write:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from state_scale import write_section
+        from report import replace_section
 
-        write_section(Path(args.write), text)
+        replace_section(Path(args.write), text)
     ok = not results["unexpected"] and not results["cross"] and results["status_right"] and results["p95"] <= 250
     return 0 if ok else 1
 

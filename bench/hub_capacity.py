@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from report import replace_section
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -267,17 +268,6 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write(path: Path, text: str) -> None:
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    if SECTION in old:
-        start = old.index(SECTION)
-        nxt = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + (old[nxt + 1:] if nxt != -1 else "")
-    else:
-        new = old.rstrip() + "\n\n" + text
-    path.write_text(new, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=8, help="trainees (default 8)")
@@ -295,7 +285,7 @@ def main() -> None:
     text = report(result)
     print(text)
     if args.write:
-        write(Path(args.write), text)
+        replace_section(Path(args.write), text, SECTION)
 
 
 if __name__ == "__main__":

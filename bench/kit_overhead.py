@@ -19,6 +19,7 @@ from pathlib import Path
 
 import boto3
 import pyotp
+from report import replace_section
 
 from cognito_mfa_kit import connect
 from cognito_mfa_kit.sandbox import Sandbox
@@ -131,24 +132,13 @@ def main() -> None:
     )
     print(section)
     if args.write:
-        _replace_section(Path(args.write), "## Kit overhead", section)
+        replace_section(Path(args.write), section, "## Kit overhead")
 
 
 def _cores() -> int:
     import os
 
     return os.cpu_count() or 0
-
-
-def _replace_section(path: Path, heading: str, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    if heading in text:
-        before, _, rest = text.partition(heading)
-        after = rest.split("\n## ", 1)
-        text = before + section + ("\n## " + after[1] if len(after) > 1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + section
-    path.write_text(text)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from typing import Any
 import boto3
 import psutil
 from botocore.config import Config
+from report import replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -356,19 +357,6 @@ Python {platform.python_version()}
 """
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace the "## Sandbox latency" section of ``path`` (or append it)."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find("## Sandbox latency")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end == -1 else "\n" + text[end + 1:])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", "--iterations", type=int, default=200)
@@ -414,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     section = report(targets, args.iterations, args.warmup, command.strip())
     print(section)
     if args.write:
-        write_section(Path(args.write), section)
+        replace_section(Path(args.write), section, "## Sandbox latency")
     return 0
 
 

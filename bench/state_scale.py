@@ -30,6 +30,7 @@ from pathlib import Path
 
 import boto3
 from botocore.config import Config
+from report import replace_section
 
 PASSWORD = "Correct-Horse-9!"
 REGION = "us-east-1"
@@ -146,19 +147,6 @@ def report(r: dict, sign_ins: int, users: int, window: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, text: str) -> None:
-    heading = text.splitlines()[0]
-    doc = path.read_text() if path.exists() else "# Benchmarks\n"
-    if heading in doc:
-        start = doc.index(heading)
-        rest = doc[start + len(heading):]
-        end = rest.find("\n## ")
-        doc = doc[:start] + text.rstrip("\n") + ("" if end < 0 else rest[end:])
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    path.write_text(doc if doc.endswith("\n") else doc + "\n")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sign-ins", type=int, default=5000)
@@ -170,7 +158,7 @@ def main() -> int:
     text = report(results, args.sign_ins, args.users, args.window)
     print(text)
     if args.write:
-        write_section(Path(args.write), text)
+        replace_section(Path(args.write), text)
     return 0
 
 
