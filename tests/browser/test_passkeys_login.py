@@ -39,7 +39,9 @@ def browser(browser_page) -> Iterator[tuple[Any, Any, str]]:
     yield browser_page, cdp, authenticator
 
 
-def test_a_passkey_added_at_passkeys_add_then_signs_in_as_mfa(lab, browser) -> None:
+def _passkey_added(lab, browser) -> tuple[Any, str, Any, Any]:
+    """Pia signed in on the pages with password + TOTP, a passkey added at /passkeys/add, her passkey MFA preferred,
+    then signed out: (pool, the pages' host, the DevTools credential made, her tokens)."""
     page, cdp, authenticator = browser
     pool = flows.create_teaching_pool(lab, "browser-passkeys", run_id="b-" + uuid.uuid4().hex[:8])
     user, phone, _ = enrolled_user(lab, pool, "Pia", prefer=True)  # seed steps 1-8
@@ -79,14 +81,27 @@ def test_a_passkey_added_at_passkeys_add_then_signs_in_as_mfa(lab, browser) -> N
     page.goto(f"{ui.base_url}/logout?" + urlencode({"client_id": ui.client_id, "logout_uri": ui.logout_uri}))
     page.locator("#callback-title", has_text="Signed out").wait_for()
     assert not any(c["name"] == "cognito" for c in page.context.cookies(ui.base_url))
+    return pool, host, made[0], tokens
 
-    # 4 · sign in with the passkey: it verified the user, so it satisfies MFA — no TOTP page
-    again = flows.hosted_ui(lab, pool)  # a new sign-in (fresh state and PKCE) on the same domain and client
-    first = len(page.visited)  # type: ignore[attr-defined]
+
+def _to_the_passkey_prompt(lab, page, pool, host: str) -> Any:
+    """A new sign-in (fresh state and PKCE) on the same domain and client, as Pia with her passkey, up to the page
+    whose button runs navigator.credentials.get(); the sign-in (flows.hosted_ui's) to exchange its code."""
+    again = flows.hosted_ui(lab, pool)
     page.goto(again.url)
     page.fill("input[name=username]", "Pia")
     page.click("#passkey-sign-in")
     page.locator("#prompt", has_text=host).wait_for()
+    return again
+
+
+def test_a_passkey_added_at_passkeys_add_then_signs_in_as_mfa(lab, browser) -> None:
+    page, cdp, authenticator = browser
+    pool, host, made, _ = _passkey_added(lab, browser)
+
+    # 4 · sign in with the passkey: it verified the user, so it satisfies MFA — no TOTP page
+    first = len(page.visited)  # type: ignore[attr-defined]
+    again = _to_the_passkey_prompt(lab, page, pool, host)
     page.click("#passkey-button")
     page.locator("#callback-title", has_text="Signed in").wait_for()
     after = page.visited[first:]  # type: ignore[attr-defined]
@@ -94,4 +109,25 @@ def test_a_passkey_added_at_passkeys_add_then_signs_in_as_mfa(lab, browser) -> N
     signed_in = flows.exchange_code(lab, again, flows.wait_for_code(lab, again, timeout=10))
     assert signed_in.username == "Pia"
     used = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
-    assert used[0]["credentialId"] == made[0]["credentialId"] and used[0]["signCount"] > made[0]["signCount"]
+    assert used[0]["credentialId"] == made["credentialId"] and used[0]["signCount"] > made["signCount"]
+
+
+def test_a_refused_passkey_prompt_says_so_and_the_same_page_can_try_again(lab, browser) -> None:
+    page, cdp, authenticator = browser
+    pool, host, made, _ = _passkey_added(lab, browser)
+    # the authenticator no longer holds the passkey: the browser's prompt ends with NotAllowedError, as when the
+    # user cancels it
+    cdp.send("WebAuthn.clearCredentials", {"authenticatorId": authenticator})
+
+    again = _to_the_passkey_prompt(lab, page, pool, host)
+    page.click("#passkey-button")
+    page.locator("#passkey-status", has_text="cancelled or timed out. Try again.").wait_for()
+    assert page.locator("#passkey-button").is_enabled()  # the page stays, ready for another try
+    assert "/passkey?" in page.url and page.locator("#callback-title").count() == 0
+
+    # the passkey is back (the user picked the right one): the same page, the same session, signs in
+    cdp.send("WebAuthn.addCredential", {"authenticatorId": authenticator, "credential": made})
+    page.click("#passkey-button")
+    page.locator("#callback-title", has_text="Signed in").wait_for()
+    signed_in = flows.exchange_code(lab, again, flows.wait_for_code(lab, again, timeout=10))
+    assert signed_in.username == "Pia"
