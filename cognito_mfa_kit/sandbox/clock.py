@@ -16,6 +16,9 @@ import time
 
 from .tracking import TRACKER
 
+#: The most one call moves a clock: ten years, RefreshTokenValidity's maximum (anything past it changes nothing more).
+MAX_ADVANCE = 10 * 365 * 86400.0
+
 
 def _finite(value: object, what: str) -> float:
     number = float(value)  # type: ignore[arg-type]  # ValueError/TypeError: the caller words it
@@ -70,6 +73,9 @@ class SandboxClock:
         seconds = _finite(seconds, "the seconds to advance by")
         if seconds < 0:
             raise ValueError("a clock only moves forward: advance by a finite number >= 0")
+        if seconds > MAX_ADVANCE:
+            raise ValueError(f"a clock moves at most {MAX_ADVANCE:.0f} s (ten years, the longest a refresh token "
+                             "lives) at once")
         with self._lock:
             if pool is None:
                 self._offset += seconds

@@ -73,6 +73,10 @@ class Control:
             return _error("ResourceNotFoundException", f"Unknown sandbox endpoint: {name}", 404)
         if request.method not in ("GET", "POST"):
             return _error("InvalidParameterException", f"/_sandbox/{name} answers GET and POST only", 405)
+        try:  # who is calling first, as AWS does: an unsigned request learns nothing about what it sent
+            principal = self.app.caller(request)
+        except SignatureError as exc:
+            return _error(exc.kind, exc.message)
         body: Body = {}
         if request.method == "POST":
             if request.mimetype != "application/json":
@@ -84,33 +88,30 @@ class Control:
             if not isinstance(parsed, dict):
                 return _error("SerializationException", "The body must be a JSON object.")
             body = parsed
-        try:
-            principal = self.app.caller(request)
-        except SignatureError as exc:
-            return _error(exc.kind, exc.message)
         return handler(request, principal, body)
 
     # ------------------------------------------------------------------ clocks
     def clock(self, request: Request, principal: Principal | None, body: Body) -> Response:
         usage = 'POST {"advance": <seconds >= 0>, "pool": "<pool id>"} or {"reset": true, "pool": "<pool id>"}'
-        pool = body.get("pool") if request.method == "POST" else request.args.get("pool")
-        if pool is not None and (not isinstance(pool, str) or not _pool_exists(pool)):
-            return _error("ResourceNotFoundException", f"User pool {pool} does not exist.", 404)
-        if principal is not None and pool is not None and not access.may_read_pool(principal, pool):
-            return _denied(principal, f"read the clock of pool {pool} (not one of yours)")
-        if request.method == "POST":
+        moving = request.method == "POST"
+        pool = body.get("pool") if moving else request.args.get("pool")
+        if pool is not None:
+            refused = _pool_refusal(principal, pool, "the clock", move=moving)
+            if refused is not None:
+                return refused
+        if moving:
             if principal is not None and pool is None and not principal.is_trainer:
                 return _denied(principal, 'move the sandbox\'s own clock (the trainer\'s): move your pool\'s with '
                                           '{"pool": "<your pool id>"}')
-            if principal is not None and pool is not None and not access.may_move_pool(principal, pool):
-                return _denied(principal, f"move the clock of pool {pool}: it is shared by the class (only the "
-                                          "trainer moves it)")
+            advance = body.get("advance")
+            if "advance" in body and (isinstance(advance, bool) or not isinstance(advance, int | float)):
+                return _error("InvalidParameterException", f"advance: a number of seconds, not {advance!r}. {usage}")
             try:
                 with LOCK:
                     if body.get("reset") is True:
                         back_to_real_time(pool)
-                    elif "advance" in body and not isinstance(body["advance"], bool):
-                        CLOCK.advance(body["advance"], pool)
+                    elif "advance" in body:
+                        CLOCK.advance(float(advance or 0), pool)  # a number: checked above
                     else:
                         return _error("InvalidParameterException", usage)
                     self.app.changed()
@@ -125,10 +126,10 @@ class Control:
     # ------------------------------------------------------------------ outbox
     def messages(self, request: Request, principal: Principal | None, body: Body) -> Response:  # noqa: ARG002 - a control route's handler signature
         pool = request.args.get("pool")
-        if pool is not None and not _pool_exists(pool):
-            return _error("ResourceNotFoundException", f"User pool {pool} does not exist.", 404)
-        if principal is not None and pool is not None and not access.may_read_pool(principal, pool):
-            return _denied(principal, f"read the messages of pool {pool} (not one of yours)")
+        if pool is not None:
+            refused = _pool_refusal(principal, pool, "the messages")
+            if refused is not None:
+                return refused
 
         def visible(message: dict[str, Any]) -> bool:
             if pool is not None and message.get("pool") != pool:
@@ -178,12 +179,13 @@ class Control:
         pool_id = request.args.get("pool")
         if not pool_id:
             return _error("InvalidParameterException", "GET /_sandbox/class?pool=<pool id>")
+        refused = _pool_refusal(principal, pool_id, "the class view")
+        if refused is not None:
+            return refused
         with LOCK:
             pool = find_pool(pool_id)
-            if pool is None:
+            if pool is None:  # (deleted meanwhile)
                 return _error("ResourceNotFoundException", f"User pool {pool_id} does not exist.", 404)
-            if principal is not None and not access.may_read_pool(principal, pool_id):
-                return _denied(principal, f"see the class view of pool {pool_id} (not one of yours)")
             own = None if principal is None or access.may_move_pool(principal, pool_id) else \
                 principal.users.get(pool_id)
             users = [class_row(pool, u) for u in pool.users.values()
@@ -196,6 +198,23 @@ class Control:
         if principal is None:
             return _json({"kind": "open", "requires_credentials": False})
         return _json({**principal.public(), "requires_credentials": True})
+
+
+def _pool_refusal(principal: Principal | None, pool: object, what: str, *, move: bool = False) -> Response | None:
+    """The answer refusing ``principal`` ``what`` of ``pool`` (to read it; with ``move``, to move it), or None.
+
+    A trainee is refused any pool that is not theirs, existing or not (AccessDeniedException, as the cognito-idp calls
+    answer: a trainee can't probe for other pools' ids); the trainer and an open sandbox hear that it doesn't exist."""
+    if not isinstance(pool, str) or not pool:
+        return _error("InvalidParameterException", f"pool: a user pool id, not {pool!r}")
+    if principal is not None and not access.may_read_pool(principal, pool):
+        verb = "move" if move else "read"
+        return _denied(principal, f"{verb} {what} of pool {pool} (not one of yours)")
+    if principal is not None and move and not access.may_move_pool(principal, pool):
+        return _denied(principal, f"move {what} of pool {pool}: it is shared by the class (only the trainer moves it)")
+    if not _pool_exists(pool):
+        return _error("ResourceNotFoundException", f"User pool {pool} does not exist.", 404)
+    return None
 
 
 def _pool_exists(pool_id: str) -> bool:

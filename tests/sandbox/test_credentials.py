@@ -209,6 +209,21 @@ def test_a_trainee_cannot_reach_another_trainees_pool(box, trainer):
     assert trainer.admin_get_user(UserPoolId=theirs, Username="bob-user")["UserStatus"] == "CONFIRMED"
 
 
+def test_a_trainee_cannot_change_another_trainees_domain_by_naming_their_own_pool(box, trainer):
+    theirs, _ = _pool(trainer)
+    own, _ = _pool(trainer)
+    prefix = f"theirs-{uuid.uuid4().hex[:8]}"
+    trainer.create_user_pool_domain(UserPoolId=theirs, Domain=prefix)
+    alice = _Trainee(box, f"alice-{uuid.uuid4().hex[:6]}", pools=[own])
+    for change in ({"ManagedLoginVersion": 2},
+                   {"CustomDomainConfig": {"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}}):
+        with pytest.raises(ClientError) as info:
+            alice.client.update_user_pool_domain(UserPoolId=own, Domain=prefix, **change)
+        assert _error(info) == ("InvalidParameterException", f"Domain {prefix} is not a domain of user pool {own}.")
+    described = trainer.describe_user_pool_domain(Domain=prefix)["DomainDescription"]
+    assert described["ManagedLoginVersion"] == 1 and "CustomDomainConfig" not in described
+
+
 def test_in_a_shared_pool_a_trainee_acts_on_their_own_user_only(box, trainer):
     shared, client_id = _pool(trainer)
     for name in ("carol", "dave"):
@@ -284,6 +299,35 @@ def test_control_posts_need_json_even_when_signed(box, trainer):
     pool, _ = _pool(trainer)
     status, answer = _control(box, "clock", {"advance": 5, "pool": pool}, key=box.trainer, content_type="text/plain")
     assert (status, answer["__type"]) == (415, "SerializationException")
+    # who is calling is checked first: an unsigned form post learns nothing more than an unsigned call
+    status, answer = _control(box, "clock", {"advance": 5, "pool": pool},
+                              content_type="application/x-www-form-urlencoded")
+    assert (status, answer["__type"]) == (400, "MissingAuthenticationTokenException")
+
+
+def test_a_trainee_cannot_tell_another_pool_from_no_pool_and_is_told_what_was_refused(box, trainer):
+    own, _ = _pool(trainer)
+    other, _ = _pool(trainer)
+    ivan = _Trainee(box, f"ivan-{uuid.uuid4().hex[:6]}", pools=[own])
+    key = type("K", (), {"access_key_id": ivan.access_key_id, "secret_access_key": ivan.secret_access_key})
+    missing = "us-east-1_nosuchpo0"
+    for pool in (other, missing):
+        for path in (f"clock?pool={pool}", f"messages?pool={pool}", f"class?pool={pool}"):
+            status, answer = _control(box, path, key=key)
+            assert (status, answer["__type"]) == (400, "AccessDeniedException"), path
+        status, answer = _control(box, "clock", {"advance": 5, "pool": pool}, key=key)
+        assert (status, answer["__type"]) == (400, "AccessDeniedException")
+        assert f"not authorized to move the clock of pool {pool}" in answer["message"]
+    assert _control(box, f"clock?pool={missing}", key=box.trainer)[0] == 404  # the trainer hears it doesn't exist
+
+
+@pytest.mark.parametrize("advance", ["30", None, [5], 10 * 365 * 86400 + 1, 1e308, -1])
+def test_a_clock_moves_by_a_number_of_seconds_within_ten_years(box, trainer, advance):
+    pool, _ = _pool(trainer)
+    before = _control(box, f"clock?pool={pool}", key=box.trainer)[1]["pool_offset"]
+    status, answer = _control(box, "clock", {"advance": advance, "pool": pool}, key=box.trainer)
+    assert (status, answer["__type"]) == (400, "InvalidParameterException"), answer
+    assert _control(box, f"clock?pool={pool}", key=box.trainer)[1]["pool_offset"] == before  # nothing moved
 
 
 def test_the_kit_signs_its_control_calls_with_the_labs_credentials(box, trainer, monkeypatch):

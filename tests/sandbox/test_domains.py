@@ -78,6 +78,34 @@ def test_managed_login_needs_a_plan_other_than_lite(cognito) -> None:
                                         ManagedLoginVersion=3)
 
 
+def test_update_changes_the_version_of_its_own_pools_domain_only(cognito) -> None:
+    pool, other = make_pool(cognito), make_pool(cognito)
+    prefix = unique("upd")
+    cognito.create_user_pool_domain(UserPoolId=pool.id, Domain=prefix)
+    answer = cognito.update_user_pool_domain(UserPoolId=pool.id, Domain=prefix, ManagedLoginVersion=2)
+    assert answer["ManagedLoginVersion"] == 2 and answer["CloudFrontDomain"]
+    assert cognito.describe_user_pool_domain(Domain=prefix)["DomainDescription"]["ManagedLoginVersion"] == 2
+
+    with pytest.raises(cognito.exceptions.InvalidParameterException, match="not a domain of user pool"):
+        cognito.update_user_pool_domain(UserPoolId=other.id, Domain=prefix, ManagedLoginVersion=1)
+    with pytest.raises(cognito.exceptions.InvalidParameterException, match="custom domains only"):
+        cognito.update_user_pool_domain(UserPoolId=pool.id, Domain=prefix, CustomDomainConfig={
+            "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x"})
+    with pytest.raises(cognito.exceptions.InvalidParameterException, match="ManagedLoginVersion"):
+        cognito.update_user_pool_domain(UserPoolId=pool.id, Domain=prefix, ManagedLoginVersion=3)
+    with pytest.raises(cognito.exceptions.ResourceNotFoundException):
+        cognito.update_user_pool_domain(UserPoolId=pool.id, Domain=unique("none"), ManagedLoginVersion=1)
+    # the refusals changed nothing
+    described = cognito.describe_user_pool_domain(Domain=prefix)["DomainDescription"]
+    assert described["ManagedLoginVersion"] == 2 and "CustomDomainConfig" not in described
+
+    lite = cognito.create_user_pool(PoolName=unique("lite"), UserPoolTier="LITE")["UserPool"]["Id"]
+    lite_prefix = unique("lite")
+    cognito.create_user_pool_domain(UserPoolId=lite, Domain=lite_prefix)
+    with pytest.raises(cognito.exceptions.FeatureUnavailableInTierException):
+        cognito.update_user_pool_domain(UserPoolId=lite, Domain=lite_prefix, ManagedLoginVersion=2)
+
+
 class _Box:
     """A sandbox process seen as a :class:`Domain`'s sandbox (its URL; the clock isn't moved)."""
 

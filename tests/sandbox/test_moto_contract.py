@@ -73,6 +73,7 @@ OVERRIDDEN: dict[str, list[str]] = {
     f"{RESPONSES}:CognitoIdpResponse.call_action": ["self"],
     f"{RESPONSES}:CognitoIdpResponse.create_user_pool_domain": ["self"],
     f"{RESPONSES}:CognitoIdpResponse.delete_user_pool_domain": ["self"],
+    f"{RESPONSES}:CognitoIdpResponse.update_user_pool_domain": ["self"],
     f"{RESPONSES}:CognitoIdpResponse.describe_user_pool_domain": ["self"],
     f"{RESPONSES}:CognitoIdpResponse.get_user_pool_mfa_config": ["self"],
     f"{RESPONSES}:CognitoIdpResponse.set_user_mfa_preference": ["self"],

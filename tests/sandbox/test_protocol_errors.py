@@ -113,6 +113,13 @@ def test_wrong_json_types_are_serialization_exceptions(sandbox, member, value, m
     assert (status, payload) == (400, {"__type": "SerializationException", "message": message})
 
 
+def test_a_string_where_a_list_belongs_names_the_list(sandbox):
+    status, payload, _ = _call(sandbox, f"{PREFIX}.AdminUpdateUserAttributes", json.dumps(
+        {"UserPoolId": "us-east-1_abc", "Username": "bob", "UserAttributes": "x"}))
+    assert (status, payload) == (400, {"__type": "SerializationException",
+                                       "message": "STRING_VALUE can not be converted to a List"})
+
+
 def test_out_of_range_and_enum_values_get_cognitos_constraint_messages(sandbox):
     status, payload, _ = _call(sandbox, f"{PREFIX}.ListUserPools", json.dumps({"MaxResults": 0}))
     assert (status, payload["__type"]) == (400, "InvalidParameterException")
@@ -145,6 +152,29 @@ def test_a_document_member_is_kept_whole_while_unknown_members_go():
     request = protocol.check(f"{PREFIX}.CompleteWebAuthnRegistration", body)
     assert request.params == {"AccessToken": "a" * 20, "Credential": credential}
     assert request.pruned
+
+
+def _document_members() -> list[tuple[str, str]]:
+    """(operation, top-level member) for every document-typed input member of the model."""
+    model = protocol.service_model()
+    found = []
+    for name in model.operation_names:
+        shape = model.operation_model(name).input_shape
+        for member, member_shape in (shape.members.items() if shape is not None else ()):
+            if member_shape.metadata.get("document"):
+                found.append((name, member))
+    return found
+
+
+@pytest.mark.parametrize(("operation", "member"), _document_members())
+@pytest.mark.parametrize("value", ["x", [1, 2], 5, True, {"any": ["json"]}])
+def test_any_json_in_a_document_member_gets_a_named_400_never_a_500(sandbox, operation, member, value):
+    """A document is any JSON value: the protocol checks nothing inside it, and what reads it refuses in words."""
+    assert _document_members(), "the model has document members (CompleteWebAuthnRegistration's Credential...)"
+    shape = protocol.service_model().operation_model(operation).input_shape
+    body = {m: ("us-east-1_abcdefghi" if m == "UserPoolId" else "a" * 20) for m in shape.required_members}
+    status, payload, _ = _call(sandbox, f"{PREFIX}.{operation}", json.dumps({**body, member: value}))
+    assert status == 400 and payload["__type"] not in ("InternalErrorException", "SerializationException"), payload
 
 
 def test_empty_body_is_an_empty_object(sandbox):
