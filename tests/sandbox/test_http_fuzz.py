@@ -178,11 +178,12 @@ _HEADER = st.one_of(
                                "Authorization", "Content-Encoding", "X-Amz-Date"]), _VALUE),
     st.tuples(_TOKEN, _VALUE),
 )
+_JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                            lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=10), kids,
+                                                                                     max_size=4),
+                            max_leaves=20)
 _BODY = st.one_of(st.binary(max_size=2048), st.text(max_size=500).map(str.encode),
-                  st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                               lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=10), kids,
-                                                                                        max_size=4),
-                               max_leaves=20).map(lambda v: json.dumps(v).encode()))
+                  _JSON_VALUES.map(lambda v: json.dumps(v).encode()))
 
 
 @st.composite
@@ -256,6 +257,8 @@ def _strategy(shape: Any, known: dict[str, list[str]], valid: bool, name: str = 
     """Values for ``shape``: well-formed ones (``valid``: the model's types and constraints, real ids where a member
     names one) or noisy ones (wrong types, out-of-range values, missing members)."""
     kind = shape.type_name
+    if shape.metadata.get("document"):  # any JSON value at all (a scalar as well as an object)
+        return _JSON_VALUES
     if kind == "structure":
         if depth > 3:
             return st.just({})
