@@ -111,7 +111,7 @@ class Control:
                     if body.get("reset") is True:
                         back_to_real_time(pool)
                     elif "advance" in body:
-                        CLOCK.advance(float(advance or 0), pool)  # a number: checked above
+                        CLOCK.advance(float(body["advance"]), pool)  # a number: checked above
                     else:
                         return _error("InvalidParameterException", usage)
                     self.app.changed()
