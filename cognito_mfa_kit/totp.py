@@ -12,6 +12,7 @@ import binascii
 import io
 import json
 import re
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -217,21 +218,30 @@ class HttpSandboxClock:
         self._fetch = fetch or _plain_get
         self._offset: float | None = None
         self._read_at = 0.0
+        # Bumped by seen(): a read that was already on its way when the clock moved is older than what seen() took
+        # (a widget's ticker re-reading while a lesson puts the clock back) and must not overwrite it.
+        self._moves = 0
+        self._lock = threading.Lock()
 
     def refresh(self) -> float:
         """Re-read the clock's offset and return it."""
+        with self._lock:
+            moves = self._moves
         try:
             data = self._fetch(self.url, self.timeout)
         except (OSError, ValueError) as exc:
             raise ConnectionError(f"could not read the sandbox clock at {self.url}: {exc}") from exc
         if isinstance(data, dict) and isinstance(data.get("offset"), (int, float)):
-            self._offset = float(data["offset"])
+            offset = float(data["offset"])
         elif isinstance(data, dict) and isinstance(data.get("now"), (int, float)):
-            self._offset = float(data["now"]) - time.time()
+            offset = float(data["now"]) - time.time()
         else:
             raise ConnectionError(f"unexpected answer from {self.url}: {data!r}")
-        self._read_at = time.monotonic()
-        return self._offset
+        with self._lock:
+            if self._moves == moves or self._offset is None:  # else: the clock moved meanwhile, seen() knows better
+                self._offset, self._read_at = offset, time.monotonic()
+            assert self._offset is not None  # noqa: S101 - narrows the type: set above or by seen()
+            return self._offset
 
     @property
     def offset(self) -> float:
@@ -254,8 +264,11 @@ class HttpSandboxClock:
         return f"HttpSandboxClock({self.url!r}, offset={off})"
 
     def seen(self, offset: float) -> None:
-        """Take an offset the caller just read (e.g. from its own POST), without another request."""
-        self._offset, self._read_at = float(offset), time.monotonic()
+        """Take an offset the caller just read (e.g. from its own POST), without another request; a read already
+        under way (another thread's) does not overwrite it."""
+        with self._lock:
+            self._moves += 1
+            self._offset, self._read_at = float(offset), time.monotonic()
 
 
 # --------------------------------------------------------------------------- authenticator

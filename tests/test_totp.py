@@ -240,6 +240,31 @@ def test_http_sandbox_clock_follows_moves_made_elsewhere(sandbox_clock_server):
     assert state["hits"] == hits + 1
 
 
+def test_a_read_in_flight_when_the_clock_is_put_back_does_not_undo_it():
+    """A widget's ticker re-reads the pool's clock while the lesson's last cell puts it back on real time: the
+    answer it gets, sent before the move, must not replace the offset the move reported (the view showed a code
+    90 s ahead for up to five seconds: a real-time sign-in then looked wrong)."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow_fetch(url: str, timeout: float) -> dict[str, float]:
+        started.set()
+        release.wait(5)
+        return {"now": time.time() + 90, "offset": 90.0}  # what the sandbox said before the move
+
+    clock = HttpSandboxClock("http://127.0.0.1:1", pool="us-east-1_abc", fetch=slow_fetch)
+    clock.seen(90.0)
+    reader = threading.Thread(target=clock.refresh)
+    reader.start()
+    assert started.wait(5)
+    clock.seen(0.0)  # the lesson put the clock back (its POST's answer)
+    release.set()
+    reader.join(5)
+    assert clock.offset == 0.0
+    assert abs(clock.now() - time.time()) < 1
+
+
 def test_http_sandbox_clock_keeps_its_offset_when_a_reread_fails(sandbox_clock_server):
     url, _state = sandbox_clock_server
     clock = HttpSandboxClock(url, max_age=0.0)
