@@ -9,6 +9,8 @@ the owner of its access token or session. Calls about nobody in particular are n
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .backend import SandboxBackend, all_pools, find_pool
@@ -24,8 +26,6 @@ PASSWORD_CHALLENGES = frozenset({"PASSWORD_VERIFIER", "NEW_PASSWORD_REQUIRED"})
 #: a refused MFA code; a refused password
 _CODE_ERRORS = frozenset({"CodeMismatchException", "ExpiredCodeException"})
 _REFRESH_FLOWS = frozenset({"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"})
-#: the calls whose success is recorded (any call's failure is: the user's last error)
-_RECORDED = SIGN_INS | SETUP_STEPS | ANSWERS | {"AssociateSoftwareToken"}
 
 
 def _pool_of_client(client_id: Any) -> SandboxUserPool | None:
@@ -70,10 +70,28 @@ def about(params: dict[str, Any], backends: list[SandboxBackend]) -> tuple[Sandb
     return (pool, user.username) if user is not None else None
 
 
+@dataclass(frozen=True)
+class _Call:
+    """A call to record: what was asked and answered, about whom (a user of ``pool``), at the pool's ``now``."""
+
+    operation: str
+    params: dict[str, Any]
+    ok: bool
+    answer: dict[str, Any]
+    pool: SandboxUserPool
+    username: str
+    user: Any
+    now: float
+    backends: list[SandboxBackend]
+
+
 def record(operation: str, params: dict[str, Any], status: int, body: bytes | str, backends: list[SandboxBackend]
            ) -> None:
-    """Note what ``operation`` (answered ``status``, ``body``) did for the user it was about (caller holds LOCK)."""
-    if status == 200 and operation not in _RECORDED:
+    """Note what ``operation`` (answered ``status``, ``body``) did for the user it was about (caller holds LOCK): any
+    call's failure is the user's last error; what a success (or failure) means for sign-ins is up to the operation's
+    recorder in :data:`_RECORDERS`."""
+    recorder = _RECORDERS.get(operation)
+    if status == 200 and recorder is None:
         return  # (most calls: nothing to note, so no need to find whom they were about)
     found = about(params, backends)
     if found is None:
@@ -84,48 +102,73 @@ def record(operation: str, params: dict[str, Any], status: int, body: bytes | st
         answer = json.loads(body or b"{}")
     except ValueError:
         answer = {}
-    ok = status == 200
-    user = pool.users.get(username)
-    if not ok and user is not None:
-        mfa(user).last_error = {"code": str(answer.get("__type", "")).rpartition("#")[2] or "Error",
-                                "message": str(answer.get("message") or answer.get("Message") or ""),
-                                "operation": operation, "at": now}
-    if operation == "AssociateSoftwareToken" and ok and user is not None:
-        mfa(user).associated_at = now
-    if operation in SIGN_INS and params.get("AuthFlow") not in _REFRESH_FLOWS:
-        event = pool.events.start(username, now)
-        if ok:
-            if params.get("AuthFlow") != "USER_SRP_AUTH":  # with SRP the password is proved by the answer
-                event.answered("Password", True)
-            _went_on(pool, event, answer)
-        elif answer.get("__type") == "NotAuthorizedException":
-            event.answered("Password", False)
+    call = _Call(operation, params, status == 200, answer if isinstance(answer, dict) else {}, pool, username,
+                 pool.users.get(username), now, backends)
+    if not call.ok and call.user is not None:
+        mfa(call.user).last_error = {
+            "code": str(call.answer.get("__type", "")).rpartition("#")[2] or "Error",
+            "message": str(call.answer.get("message") or call.answer.get("Message") or ""),
+            "operation": operation, "at": now,
+        }
+    if recorder is not None:
+        recorder(call)
+
+
+def _sign_in(call: _Call) -> None:
+    """InitiateAuth / AdminInitiateAuth: a new attempt in the history (a refresh is none)."""
+    if call.params.get("AuthFlow") in _REFRESH_FLOWS:
+        return
+    event = call.pool.events.start(call.username, call.now)
+    if call.ok:
+        if call.params.get("AuthFlow") != "USER_SRP_AUTH":  # with SRP the password is proved by the answer
+            event.answered("Password", True)
+        _went_on(call.pool, event, call.answer)
+    elif call.answer.get("__type") == "NotAuthorizedException":
+        event.answered("Password", False)
+        event.response = "Fail"
+    else:
+        event.response = "Fail"
+
+
+def _setup_step(call: _Call) -> None:
+    """AssociateSoftwareToken / VerifySoftwareToken: when (last) associated; within a sign-in's MFA_SETUP, the
+    attempt goes on with the step's new session."""
+    if call.operation == "AssociateSoftwareToken" and call.ok and call.user is not None:
+        mfa(call.user).associated_at = call.now
+    if isinstance(call.params.get("Session"), str):
+        pending = call.pool.events.for_session(call.params["Session"])
+        if pending is not None and call.ok:
+            call.pool.events.continued(pending, call.answer.get("Session"))
+
+
+def _answer(call: _Call) -> None:
+    """(Admin)RespondToAuthChallenge: the factor it answered, passed or failed, and where the attempt stands."""
+    ok, answer = call.ok, call.answer
+    challenge = str(call.params.get("ChallengeName") or "")
+    answered = call.pool.events.for_session(_session_of(call.params, call.backends))
+    event = answered if answered is not None else call.pool.events.start(call.username, call.now)
+    if challenge in MFA_CHALLENGES:
+        if ok or answer.get("__type") in _CODE_ERRORS:
+            event.answered("Mfa", ok)
+            event.mfa = challenge
+        if not ok:
             event.response = "Fail"
-        else:
+    elif challenge in PASSWORD_CHALLENGES:
+        if ok or answer.get("__type") == "NotAuthorizedException":
+            event.answered("Password", ok)
+        if not ok:
             event.response = "Fail"
-    elif operation in SETUP_STEPS and isinstance(params.get("Session"), str):
-        pending = pool.events.for_session(params["Session"])
-        if pending is not None and ok:
-            pool.events.continued(pending, answer.get("Session"))
-    elif operation in ANSWERS:
-        challenge = str(params.get("ChallengeName") or "")
-        answered = pool.events.for_session(_session_of(params, backends))
-        event = answered if answered is not None else pool.events.start(username, now)
-        if challenge in MFA_CHALLENGES:
-            if ok or answer.get("__type") in _CODE_ERRORS:
-                event.answered("Mfa", ok)
-                event.mfa = challenge
-            if not ok:
-                event.response = "Fail"
-        elif challenge in PASSWORD_CHALLENGES:
-            if ok or answer.get("__type") == "NotAuthorizedException":
-                event.answered("Password", ok)
-            if not ok:
-                event.response = "Fail"
-        if ok:
-            _went_on(pool, event, answer)
-            if event.response == "Pass" and event.mfa == "SOFTWARE_TOKEN_MFA" and user is not None:
-                mfa(user).mfa_sign_in_at = now
+    if ok:
+        _went_on(call.pool, event, answer)
+        if event.response == "Pass" and event.mfa == "SOFTWARE_TOKEN_MFA" and call.user is not None:
+            mfa(call.user).mfa_sign_in_at = call.now
+
+
+#: the calls whose outcome means something for sign-ins, and what notes it (any other call is recorded only when it
+#: fails: the user's last error)
+_RECORDERS: dict[str, Callable[[_Call], None]] = {
+    **dict.fromkeys(SIGN_INS, _sign_in), **dict.fromkeys(SETUP_STEPS, _setup_step), **dict.fromkeys(ANSWERS, _answer),
+}
 
 
 def class_row(pool: SandboxUserPool, user: Any) -> dict[str, Any]:  # noqa: ARG001 - the class view's row signature (the pool comes with each user)
