@@ -401,6 +401,51 @@ def test_deadlines_are_flat_entries_that_keep_nothing_alive() -> None:
     assert ref() is None  # a pending deadline does not keep what it will drop alive
 
 
+def test_a_value_kept_in_a_dict_is_dropped_only_while_it_is_still_the_one_kept() -> None:
+    import gc
+    import weakref
+
+    from cognito_mfa_kit.sandbox.janitor import Janitor, drop_entry
+
+    class Owner:
+        def __init__(self) -> None:
+            self._codes: dict[str, object] = {}
+
+    janitor, owner = Janitor(), Owner()
+    first, replaced = object(), object()
+    owner._codes.update(a=first, b=replaced)
+    janitor.schedule(CLOCK.now() - 1, None, drop_entry, weakref.ref(owner), "_codes", "a", first)
+    janitor.schedule(CLOCK.now() - 1, None, drop_entry, weakref.ref(owner), "_codes", "b", object())  # b was replaced
+    assert janitor.sweep() == 2
+    assert owner._codes == {"b": replaced}  # the expired one gone, the one that replaced an expired one kept
+    janitor.schedule(CLOCK.now() - 1, None, drop_entry, weakref.ref(owner), "_codes", "b", replaced)
+    del owner
+    gc.collect()
+    assert janitor.sweep() == 1  # its owner gone: nothing to drop, and no error
+
+
+def test_pending_sign_ins_and_codes_expire_through_flat_entries() -> None:
+    import weakref
+
+    from cognito_mfa_kit.sandbox.janitor import JANITOR
+    from cognito_mfa_kit.sandbox.login.oauth import AuthorizationCode, CodeStore
+    from cognito_mfa_kit.sandbox.login.steps import PendingSignIns, _drop_pending
+
+    last = max((entry[1] for entry in JANITOR._heap), default=-1)
+    pending, codes = PendingSignIns(), CodeStore()
+    item = pending.start("us-east-1_unit", "client", {}, "SOFTWARE_TOKEN_MFA")
+    codes.add(AuthorizationCode(code="c", pool_id="us-east-1_unit", client_id="client", redirect_uri="https://x",
+                                scope="openid", user=None, code_challenge=None,  # type: ignore[arg-type]
+                                code_challenge_method=None, expires_at=CLOCK.now() + 300))
+    new = [entry for entry in JANITOR._heap if entry[1] > last]
+    assert len(new) == 2 and all(entry[3].__closure__ is None for entry in new)
+    store = weakref.ref(pending)
+    item.expires_at = CLOCK.now() + 60  # its pool's clock was put back meanwhile: asked again later
+    assert _drop_pending(store, item) == item.expires_at and pending.get(item.id, "us-east-1_unit") is item
+    item.expires_at = CLOCK.now() - 1
+    assert _drop_pending(store, item) is None and pending.get(item.id, "us-east-1_unit") is None
+
+
 def test_a_sign_in_leaves_no_closures_in_the_janitor(cognito) -> None:
     from sandbox_helpers import make_pool, make_user, sign_in
 

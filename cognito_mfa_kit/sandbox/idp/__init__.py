@@ -38,7 +38,7 @@ from werkzeug.wrappers import Request, Response
 from ..backend import LOCK
 from ..clock import CLOCK
 from ..federation import DEMO_IDP_PATH
-from ..janitor import JANITOR
+from ..janitor import JANITOR, drop_entry
 from ..jwt_keys import PoolKey
 from ..login import pages
 
@@ -146,15 +146,7 @@ class DemoIdp:
         """Keep ``value`` in the dict ``kind`` (``_codes``, ``_access``) until the sandbox's clock passes
         ``deadline``."""
         getattr(self, kind)[key] = value
-        owner = weakref.ref(self)
-
-        def drop() -> None:
-            alive = owner()
-            store = getattr(alive, kind) if alive is not None else {}
-            if store.get(key) is value:
-                del store[key]
-
-        JANITOR.schedule(deadline, None, drop)
+        JANITOR.schedule(deadline, None, drop_entry, weakref.ref(self), kind, key, value)
 
     # ------------------------------------------------------------------ tokens
     def exchange(self, code: str, *, client_id: str, redirect_uri: str) -> str:

@@ -24,7 +24,7 @@ from werkzeug.wrappers import Request, Response
 from ..backend import LOCK
 from ..clock import CLOCK
 from ..credentials import SignatureError
-from ..janitor import JANITOR
+from ..janitor import JANITOR, drop_entry
 from . import pages
 
 if TYPE_CHECKING:
@@ -62,14 +62,8 @@ class CallbackCatcher:
         if state and ("code" in answer or "error" in answer):
             with LOCK:
                 self._caught[state] = answer
-                owner = weakref.ref(self)
-
-                def drop() -> None:
-                    alive = owner()
-                    if alive is not None and alive._caught.get(state) is answer:
-                        del alive._caught[state]
-
-                JANITOR.schedule(CLOCK.now() + KEEP_SECONDS, None, drop)
+                JANITOR.schedule(CLOCK.now() + KEEP_SECONDS, None, drop_entry, weakref.ref(self), "_caught", state,
+                                 answer)
         signed_in = "code" in answer
         plain = not request.args  # back with nothing to catch, as after /passkeys/add: not a mistake
         return pages.render("cognito_mfa_kit.sandbox.login", "callback.html", status=200 if state or plain else 400,

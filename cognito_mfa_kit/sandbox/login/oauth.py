@@ -43,7 +43,7 @@ from moto.cognitoidp.models import CognitoIdpUserPoolClient
 from werkzeug.wrappers import Request, Response
 
 from ..clock import CLOCK
-from ..janitor import JANITOR
+from ..janitor import JANITOR, drop_entry
 from ..model import SandboxUserPool
 from ..timeshift import SHIFTERS
 from . import tokens
@@ -234,14 +234,7 @@ class CodeStore:
 
     def add(self, item: AuthorizationCode) -> None:
         self._codes[item.code] = item
-        store = weakref.ref(self)
-
-        def drop() -> None:
-            alive = store()
-            if alive is not None and alive._codes.get(item.code) is item:
-                del alive._codes[item.code]
-
-        JANITOR.schedule(item.expires_at, item.pool_id, drop)
+        JANITOR.schedule(item.expires_at, item.pool_id, drop_entry, weakref.ref(self), "_codes", item.code, item)
 
     def take(self, code: str, client_id: str) -> AuthorizationCode | None:
         """The live code ``code`` issued to ``client_id``, now spent; None if unknown, used, expired or another

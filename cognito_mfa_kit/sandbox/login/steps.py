@@ -60,18 +60,7 @@ class PendingSignIns:
         item = PendingSignIn(id=secrets.token_urlsafe(24), pool_id=pool_id, client_id=client_id, params=dict(params),
                              step=step, expires_at=CLOCK.now(pool_id) + LIFETIME, **fields)
         self._items[item.id] = item
-        store = weakref.ref(self)
-
-        def drop() -> float | None:
-            alive = store()
-            if alive is None or alive._items.get(item.id) is not item:
-                return None
-            if item.expires_at > CLOCK.now(item.pool_id):
-                return item.expires_at
-            del alive._items[item.id]
-            return None
-
-        JANITOR.schedule(item.expires_at, pool_id, drop)
+        JANITOR.schedule(item.expires_at, pool_id, _drop_pending, weakref.ref(self), item)
         return item
 
     def get(self, flow_id: str | None, pool_id: str) -> PendingSignIn | None:
@@ -88,6 +77,18 @@ class PendingSignIns:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def _drop_pending(store: weakref.ref[PendingSignIns], item: PendingSignIn) -> float | None:
+    """The janitor's end of a pending sign-in: removed once past its expiry; a later deadline if its pool's clock was
+    put back meanwhile (:meth:`PendingSignIns.shift` moved ``expires_at``)."""
+    alive = store()
+    if alive is None or alive._items.get(item.id) is not item:
+        return None
+    if item.expires_at > CLOCK.now(item.pool_id):
+        return item.expires_at
+    del alive._items[item.id]
+    return None
 
 
 PENDING = PendingSignIns()
