@@ -357,7 +357,8 @@ _FRESH_EXPIRY = _FreshExpiry()
 
 @functools.lru_cache(maxsize=1024)
 def _event_id(pool_id: str, origin: str) -> str:
-    """A sign-in's event id: the same for every token of that sign-in."""
+    """A sign-in's event id: the same for every token of that sign-in (remembered for the last sign-ins: a sign-in's
+    access and ID tokens ask in turn, and so do its refreshes)."""
     return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{pool_id}/{origin}"))
 
 
