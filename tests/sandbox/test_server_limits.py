@@ -142,12 +142,48 @@ def test_expect_100_continue_with_a_body_too_large_is_refused_before_it_is_sent(
     ("".join(f"X-H{i}: v\r\n" for i in range(150)), 431, "RequestHeaderFieldsTooLargeException"),
     ("Transfer-Encoding: gzip\r\n", 400, "BadRequestException"),
     ("Content-Length: 5\r\n", 400, "BadRequestException"),  # two different lengths
+    ("X-Folded: a\r\n  b\r\n", 400, "BadRequestException"),  # obs-fold (RFC 9112 §5.2: refused)
+    ("X-Bell: a\x07b\r\n", 400, "BadRequestException"),  # a control character in a value
+    ("Bad Name: v\r\n", 400, "BadRequestException"),  # a space in a field-name
+    (" X-Leading: v\r\n", 400, "BadRequestException"),
 ])
 def test_header_limits_and_bad_framing(server, extra, status, kind):
     with _connect(server) as sock:
         sock.sendall(_request(extra=extra))
         assert _error(sock)[:2] == (status, kind)
     _still_serves(server)
+
+
+def test_headers_end_only_at_the_empty_line(server):
+    with _connect(server) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Tar")  # and the client stops sending
+        sock.shutdown(socket.SHUT_WR)
+        assert _error(sock)[:2] == (400, "BadRequestException")
+    _still_serves(server)
+
+
+def test_a_header_name_with_an_underscore_is_not_read_as_its_dashed_twin(server):
+    with _connect(server) as sock:  # (were it read, the two would be joined: "…ListUserPools,…DeleteUserPool")
+        sock.sendall(_request(extra="X_Amz_Target: AWSCognitoIdentityProviderService.DeleteUserPool\r\n"))
+        status, _, body = _read_answer(sock)
+        assert status == 200 and "UserPools" in json.loads(body)  # ListUserPools, as the dashed header says
+
+
+@pytest.mark.parametrize(("version", "connection", "kept"), [
+    ("HTTP/1.1", "", True), ("HTTP/1.1", "Connection: close\r\n", False),
+    ("HTTP/1.1", "Connection: TE, close\r\n", False), ("HTTP/1.0", "", False),
+    ("HTTP/1.0", "Connection: keep-alive\r\n", True),
+])
+def test_keep_alive_follows_the_version_and_the_connection_header(server, version, connection, kept):
+    with _connect(server) as sock:
+        sock.sendall(_request(extra=connection).replace(b"HTTP/1.1", version.encode(), 1))
+        status, headers, _ = _read_answer(sock)
+        assert status == 200 and (headers.get("connection") == "close") is not kept
+        if kept:
+            sock.sendall(_request())
+            assert _read_answer(sock)[0] == 200
+        else:
+            assert _closed(sock)
 
 
 @pytest.mark.parametrize(("line", "status"), [
