@@ -528,3 +528,15 @@ def test_ci_runs_the_tests_when_chromium_is_there(tmp_path: Path) -> None:
     out = _ci_run(tmp_path, CI="true", COGNITO_MFA_KIT_CHROMIUM=str(chromium))
     assert out.returncode == 0, out.stdout + out.stderr
     assert "make test" in out.stdout and "Chromium" not in out.stdout + out.stderr
+
+
+def test_connect_stays_the_function_once_its_module_is_loaded() -> None:
+    """Re-running a notebook's first cell (``from cognito_mfa_kit import connect, flows``) must give the function
+    again: a package attribute named like a submodule is replaced by the module when that submodule loads."""
+    code = ("from cognito_mfa_kit import connect\n"
+            "import cognito_mfa_kit.flows, cognito_mfa_kit.connect\n"
+            "from cognito_mfa_kit import connect as again\n"
+            "import types\n"
+            "print(again is connect, isinstance(again, types.FunctionType))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]
