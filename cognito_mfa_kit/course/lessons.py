@@ -182,7 +182,7 @@ def _setup_during_sign_in(
     """Answer MFA_SETUP: associate with the challenge's session, verify, respond with the verified session."""
     from ..flows import Tokens, associate, authenticator, respond, verify
 
-    association = associate(lab, session=challenge.session)
+    association = associate(lab, session=challenge.session, pool=pool)
     phone = authenticator(lab, association, account_name=username)
     verification = verify(lab, phone.code(), session=association.session, device_name=device_name)
     result = respond(lab, pool, challenge, session=verification.session)

@@ -5,7 +5,7 @@
 >>> respond(lab, pool, challenge, new_password="...")     # NEW_PASSWORD_REQUIRED
 >>> outcome = complete_mfa_setup(lab, pool, challenge)    # MFA_SETUP: associate → verify → respond
 
-MFA_SETUP step by step (for teaching): ``association = associate(lab, session=challenge.session)``;
+MFA_SETUP step by step (for teaching): ``association = associate(lab, session=challenge.session, pool=pool)``;
 ``verification = verify(lab, code, session=association.session)``;
 ``respond(lab, pool, challenge, session=verification.session)`` — the verify's session, not the challenge's.
 """
@@ -74,8 +74,9 @@ def _answer(
         if not session or session == challenge.session:
             raise ValueError(
                 "session: MFA_SETUP is answered with the Session VerifySoftwareToken returned, not the challenge's: "
-                "associate(lab, session=challenge.session), verify(lab, code, session=association.session), then "
-                "respond(..., session=verification.session) — or use complete_mfa_setup()."
+                "associate(lab, session=challenge.session, pool=pool), verify(lab, code, "
+                "session=association.session), then respond(..., session=verification.session) — or use "
+                "complete_mfa_setup()."
             )
         return {}
     raise ValueError(f"challenge: {name} is not answered by respond(); sign_in() handles SRP and device steps.")
