@@ -45,6 +45,7 @@ from .children import Child, stop_all
 from .connect import ENV_URL
 from .lifetime import child_command
 from .sandbox.statelock import StateLock, StateLocked
+from .servicemodel import aws_data_path
 
 APP_NAME = "cognito-mfa-kit"
 #: Set to ``aws`` for every kernel by ``cognito-mfa-kit lab --aws`` (no sandbox is started then).
@@ -240,8 +241,9 @@ def kernel_env(
     base: dict[str, str] | None = None, *, sandbox_url: str | None = None, aws: bool = False,
     profile: str | None = None,
 ) -> dict[str, str]:
-    """The JupyterLab server's environment (its kernels inherit it): the sandbox URL, or the AWS target; and the AWS
-    profile the kernels sign with (a trainee's own key, on a class's sandbox)."""
+    """The JupyterLab server's environment (its kernels and terminals inherit it): the sandbox URL, or the AWS
+    target; the AWS profile the kernels sign with (a trainee's own key, on a class's sandbox); and the kit's service
+    model extras on the AWS CLI's ``AWS_DATA_PATH``."""
     env = dict(os.environ if base is None else base)
     env.pop(ENV_URL, None)
     env.pop(ENV_TARGET, None)
@@ -251,6 +253,7 @@ def kernel_env(
         env[ENV_TARGET] = "aws"
     elif sandbox_url:
         env[ENV_URL] = sandbox_url
+    env["AWS_DATA_PATH"] = aws_data_path(env.get("AWS_DATA_PATH"))  # the CLI lines the course shows run as shown
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 

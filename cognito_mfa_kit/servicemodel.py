@@ -20,6 +20,7 @@ The AWS CLI reads the same folder from ``AWS_DATA_PATH``::
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import botocore.session
@@ -31,6 +32,14 @@ SERVICE_NAME = "cognito-idp"
 def data_path() -> str:
     """The folder to put on botocore's search path (or in ``AWS_DATA_PATH``)."""
     return str(Path(__file__).resolve().parent / "data")
+
+
+def aws_data_path(existing: str | None = None) -> str:
+    """``AWS_DATA_PATH`` for the AWS CLI of a lab's kernels and terminals: the kit's folder first, then ``existing``
+    (so that a CLI whose bundled botocore predates an operation, as awscli v1's does, still knows it: the course's
+    command lines then run as shown)."""
+    parts = [data_path(), *(p for p in (existing or "").split(os.pathsep) if p and p != data_path())]
+    return os.pathsep.join(parts)
 
 
 def botocore_session(profile: str | None = None) -> botocore.session.Session:

@@ -302,3 +302,32 @@ def test_cli_twin_runs_against_a_local_endpoint(local_endpoint: str) -> None:
     assert journal[-1].error is not None and journal[-1].error.code == "UserNotFoundException"
     out = twin()
     assert out.returncode != 0 and "UserNotFoundException" in out.stderr
+
+
+@pytest.mark.awscli
+def test_a_twin_of_an_operation_newer_than_the_cli_runs_in_a_labs_environment(local_endpoint: str) -> None:
+    """AdminDeleteSoftwareToken (2026) is in the kit's model extras, not in the CLI's bundled botocore: its twin runs
+    with the AWS_DATA_PATH a lab gives its kernels and terminals (labserver.kernel_env), and not without it."""
+    from cognito_mfa_kit.labserver import kernel_env
+
+    if not AWS.exists():
+        pytest.skip("AWS CLI not installed in the venv")
+    client = boto3.Session(botocore_session=botocore_session()).client(
+        "cognito-idp", endpoint_url=local_endpoint, region_name="eu-west-1",
+        aws_access_key_id="x", aws_secret_access_key="x")
+    journal = Journal()
+    journal.attach(client)
+    pool = client.create_user_pool(PoolName="newer-than-the-cli")["UserPool"]["Id"]
+    client.admin_create_user(UserPoolId=pool, Username="dana", MessageAction="SUPPRESS")
+    client.admin_delete_software_token(UserPoolId=pool, Username="dana")
+    words = shlex.split(journal[-1].as_cli(redact=False))
+    assert words[:3] == ["aws", "cognito-idp", "admin-delete-software-token"]
+    plain = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    plain.update(AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_CONFIG_FILE=os.devnull,
+                 AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_DEFAULT_OUTPUT="json")
+    results = {name: subprocess.run([str(AWS), *words[1:]], capture_output=True, text=True, env=env, timeout=120)
+               for name, env in (("plain", plain), ("lab", kernel_env(plain, sandbox_url=local_endpoint)))}
+    assert results["lab"].returncode == 0, results["lab"].stderr
+    if results["plain"].returncode == 0:
+        pytest.skip("this AWS CLI's own botocore knows AdminDeleteSoftwareToken already")
+    assert "Invalid choice" in results["plain"].stderr

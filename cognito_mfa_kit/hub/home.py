@@ -25,6 +25,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ..connect import DEFAULT_SANDBOX_REGION, ENV_URL
+from ..servicemodel import aws_data_path
 from .settings import TRAINER, HubSettings, HubUser
 
 CLASS_NOTEBOOK = "class_progress.ipynb"
@@ -92,6 +93,7 @@ def user_environment(settings: HubSettings, user: HubUser) -> dict[str, str]:
         "AWS_SHARED_CREDENTIALS_FILE": str(credentials_path(home)),
         "AWS_CONFIG_FILE": str(config_path(home)),
         "AWS_PROFILE": user.profile,
+        "AWS_DATA_PATH": aws_data_path(),  # the kit's model extras, for the AWS CLI lines the course shows
         "PYTHONUNBUFFERED": "1",
     }
 
