@@ -170,6 +170,20 @@ def _mark_named_user(operation: str, params: dict[str, Any]) -> None:
         TRACKER.mark(("user", pool, named.username if named is not None else user))
 
 
+def _client_not_found(body: Any, params: dict[str, Any]) -> Any:
+    """moto refuses an unknown app client with the bare id as its message; Cognito says "User pool client <id> does
+    not exist." (SignUp, InitiateAuth, AdminInitiateAuth, … as quoted in aws/aws-sdk-php#2183, anomalyco/guide#82)."""
+    try:
+        answer = json.loads(body)
+    except (TypeError, ValueError):
+        return body
+    client_id = params.get("ClientId")
+    if isinstance(answer, dict) and isinstance(client_id, str) and client_id and answer.get("message") == client_id:
+        answer["message"] = f"User pool client {client_id} does not exist."
+        return json.dumps(answer)
+    return body
+
+
 def _raw_path(request: Request) -> str:
     """The request's path as the client sent it (percent-encoded), for checking its signature."""
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
@@ -314,6 +328,8 @@ class SandboxApp:
                                   "(its traceback is in the sandbox's log).", 500)
         headers = {k: v for k, v in dict(headers).items() if k.lower() not in ("status", "content-length")}
         headers.setdefault("Content-Type", "application/x-amz-json-1.1")
+        if int(status) == 400 and '"ResourceNotFoundException"' in str(body):
+            body = _client_not_found(body, params)
         if int(status) == 400 and '"__type": "InvalidToken"' in str(body):
             # moto's paginator refuses a NextToken/PaginationToken it did not issue with an "InvalidToken" that
             # Cognito doesn't have; Cognito's name for a bad parameter [UNVERIFIED: its wording].

@@ -142,11 +142,16 @@ def test_legacy_admin_no_srp_auth_flag_allows_admin_password_flow(cognito):
     assert "AuthenticationResult" in sign_in(cognito, pool, make_user(cognito, pool))
 
 
-def test_unknown_client(cognito):
+@pytest.mark.parametrize("call", ["initiate_auth", "sign_up", "admin_initiate_auth"])
+def test_unknown_client_is_named_as_cognito_names_it(cognito, call):
+    pool = make_pool(cognito)
+    args = {"initiate_auth": {"AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "x", "PASSWORD": "y"}},
+            "sign_up": {"Username": "x", "Password": "Passw0rd!x"},
+            "admin_initiate_auth": {"UserPoolId": pool.id, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                                    "AuthParameters": {"USERNAME": "x", "PASSWORD": "y"}}}[call]
     with pytest.raises(ClientError) as info:
-        cognito.initiate_auth(ClientId="nosuchclient", AuthFlow="USER_PASSWORD_AUTH",
-                              AuthParameters={"USERNAME": "x", "PASSWORD": "y"})
-    assert _error(info)[0] == "ResourceNotFoundException"
+        getattr(cognito, call)(ClientId="nosuchclient", **args)
+    assert _error(info) == ("ResourceNotFoundException", "User pool client nosuchclient does not exist.")
 
 
 # ---------------------------------------------------------------- the clock endpoint
