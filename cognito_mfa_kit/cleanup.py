@@ -39,6 +39,13 @@ class KitPool:
     domain: str | None = None
     users: int | None = None
 
+    @property
+    def users_text(self) -> str:
+        """``~1 user``, ``~12 users`` (Cognito's estimate), or ``""`` when unknown."""
+        if self.users is None:
+            return ""
+        return f"~{self.users} user" + ("" if self.users == 1 else "s")
+
 
 @dataclass
 class CleanupResult:

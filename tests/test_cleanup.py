@@ -123,3 +123,10 @@ def test_cli_without_target_says_what_to_give(sandbox) -> None:
     assert done.returncode == 2 and "--endpoint-url" in done.stderr and "--aws" in done.stderr
 
 
+
+
+def test_a_pools_user_count_reads_in_the_singular_and_the_plural() -> None:
+    from cognito_mfa_kit.cleanup import KitPool
+
+    assert [KitPool("p", "n", "r", users=n).users_text for n in (None, 0, 1, 12)] == ["", "~0 users", "~1 user",
+                                                                                       "~12 users"]

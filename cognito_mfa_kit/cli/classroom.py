@@ -203,7 +203,7 @@ def teardown(args: argparse.Namespace) -> int:
     pools = [p for p in result.found if not p.protected] if result.dry_run else result.deleted
     print(f"{verb} {len(pools)} classroom pool(s) of run {args.run_id!r}:")
     for pool in pools:
-        print(f"  {pool.pool_id}  {pool.name}" + (f"  (~{pool.users} users)" if pool.users is not None else ""))
+        print(f"  {pool.pool_id}  {pool.name}" + (f"  ({pool.users_text})" if pool.users_text else ""))
     for pool in result.protected:
         print(f"Skipped {pool.pool_id}: " + PROTECTION_HINT.format(id=pool.pool_id), file=sys.stderr)
     if result.sheet_deleted:

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     for pool in result.found:
         state = "deleted" if pool in result.deleted else "PROTECTED, kept" if pool.protected else (
             "would delete" if result.dry_run else "gone already")
-        users = f", ~{pool.users} users" if pool.users is not None else ""
+        users = f", {pool.users_text}" if pool.users_text else ""
         print(f"  {pool.pool_id}  {pool.name}  run={pool.run_id}{users}  [{state}]")
     deletable = [p for p in result.found if not p.protected]
     if result.dry_run:
