@@ -40,7 +40,7 @@ __all__ = [
 
 PERIOD = 30
 DIGITS = 6
-DEFAULT_ISSUER = "AWSCognito"  # Amplify UI's default issuer, what trainees see in their apps
+DEFAULT_ISSUER = "Example Corp"  # the course's product name: lesson 02 advises against Amplify UI's "AWSCognito"
 
 _BASE32 = re.compile(r"[A-Z2-7]+")
 # Unpadded base32 lengths that decode to whole bytes: 8n + {0, 2, 4, 5, 7} characters.

@@ -68,11 +68,11 @@ def test_key_uri_default_issuer_and_round_trip():
     uri = key_uri(COGNITO_LIKE, "alice")
     parts = urlsplit(uri)
     assert parts.scheme == "otpauth" and parts.netloc == "totp"
-    assert unquote(parts.path) == "/AWSCognito:alice"
+    assert unquote(parts.path) == "/Example Corp:alice"  # not Amplify UI's "AWSCognito" (lesson 02)
     q = parse_qs(parts.query)
     assert q == {
         "secret": [COGNITO_LIKE],
-        "issuer": ["AWSCognito"],
+        "issuer": ["Example Corp"],
         "algorithm": ["SHA1"],
         "digits": ["6"],
         "period": ["30"],
