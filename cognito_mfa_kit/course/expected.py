@@ -32,6 +32,8 @@ class Expected:
     def __repr__(self) -> str:
         if self.explanation is None:
             return "(nothing caught yet)"
+        if self.code == "ValueError":  # the kit's own input check: no Cognito error to explain
+            return f"Expected: the kit refused it before calling Cognito: {self.message}"
         return f"Expected: {self.code}\n{self.explanation.as_text()}"
 
     def _repr_markdown_(self) -> str:

@@ -261,7 +261,7 @@ CATALOGUE: tuple[Rule, ...] = (
     _r("auth-flow-not-enabled", "InvalidParameterException",
        r"flow not enabled|flow is not enabled|not enabled for this client",
        "Sign-in flow not allowed for this app client",
-       "InitiateAuth was refused for the chosen AuthFlow.",
+       "The sign-in (InitiateAuth or AdminInitiateAuth) was refused for the chosen AuthFlow.",
        "Each app client lists its allowed flows (ExplicitAuthFlows, e.g. ALLOW_USER_PASSWORD_AUTH, "
        "ALLOW_USER_SRP_AUTH, ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH).",
        "Add the flow to the client's ExplicitAuthFlows (UpdateUserPoolClient) or use an allowed "

@@ -17,6 +17,7 @@ factor.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,8 @@ class PasskeyInfo:
     relying_party: str
     attachment: str | None
     transports: tuple[str, ...]
-    created_at: Any
+    #: when it was registered, as ISO 8601 text (readable in a cell's output; botocore gives a datetime)
+    created_at: str
 
 
 def configure_passkeys(
@@ -87,10 +89,14 @@ def list_passkeys(lab: Lab, access_token: str) -> list[PasskeyInfo]:
         page = lab.client.list_web_authn_credentials(**kwargs)
         found += [PasskeyInfo(c["CredentialId"], c.get("FriendlyCredentialName", ""), c.get("RelyingPartyId", ""),
                               c.get("AuthenticatorAttachment"), tuple(c.get("AuthenticatorTransports") or ()),
-                              c.get("CreatedAt")) for c in page.get("Credentials", [])]
+                              _iso(c.get("CreatedAt"))) for c in page.get("Credentials", [])]
         if not page.get("NextToken"):
             return found
         kwargs["NextToken"] = page["NextToken"]
+
+
+def _iso(moment: Any) -> str:
+    return moment.isoformat(timespec="seconds") if isinstance(moment, dt.datetime) else str(moment or "")
 
 
 def delete_passkey(lab: Lab, access_token: str, credential_id: str) -> None:

@@ -3,6 +3,8 @@ sandbox's outbox, feature plans, and their explanations."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -130,7 +132,9 @@ def test_passkey_as_mfa_through_the_flows(lab, run_id):
     with pytest.raises(ValueError, match="origin"):
         flows.register_passkey(lab, tokens.access_token, key, origin="kit.example.com")
     credential_id = flows.register_passkey(lab, tokens.access_token, key, origin="https://kit.example.com")
-    assert [p.credential_id for p in flows.list_passkeys(lab, tokens.access_token)] == [credential_id]
+    listed = flows.list_passkeys(lab, tokens.access_token)
+    assert [p.credential_id for p in listed] == [credential_id]
+    assert "datetime" not in repr(listed) and dt.datetime.fromisoformat(listed[0].created_at).tzinfo is not None
     first = flows.sign_in_with_choice(lab, pool, "Carol", preferred="WEB_AUTHN")
     assert isinstance(first, flows.Challenge) and first.name == "WEB_AUTHN"
     follows = flows.answer_passkey(lab, pool, first, key, origin="https://kit.example.com")
