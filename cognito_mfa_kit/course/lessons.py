@@ -242,10 +242,12 @@ def claims(lab: Lab, pool: TeachingPool, tokens: Any) -> Markdown:
                 value = time.strftime("%H:%M:%S UTC", time.gmtime(value))
             cells.append(f"`{value}`")
         rows.append(f"| `{name}` | {cells[0]} | {cells[1]} |")
-    scope = found["access"].scope
+    scope = str(found["access"].scope or "")
+    admin = "aws.cognito.signin.user.admin"
+    why = (f"`{admin}` is what Associate/Verify/SetUserMFAPreference require" if admin in scope.split() else
+           f"without `{admin}`, Associate/Verify/SetUserMFAPreference refuse this token")
     return Markdown("\n".join(rows) + f"\n\nBoth signatures verified with the pool's JWKS. Access token scope: "
-                    f"`{scope}` (it carries `aws.cognito.signin.user.admin`, which Associate/Verify/"
-                    "SetUserMFAPreference require).")
+                    f"`{scope}` ({why}).")
 
 
 # --------------------------------------------------------------------------- federation (notebook 06)
