@@ -77,6 +77,10 @@ class PreferenceForm(widgets.VBox):
                 f"<small>Now (AdminGetUser): UserMFASettingList {e(str(list(status.mfa_setting_list)))}, "
                 f"PreferredMfaSetting {e(str(status.preferred))}</small>"
             )
+            # Both columns show the user's settings as they are now (one call changes what the other would send).
+            enabled = "SOFTWARE_TOKEN_MFA" in status.mfa_setting_list
+            for side in (self.user, self.admin):
+                side.enabled.value, side.preferred.value = enabled, status.preferred == "SOFTWARE_TOKEN_MFA"
         except Exception:  # noqa: BLE001 - never raise into the notebook: the form says why
             self.mfa_status.value = ""
 

@@ -105,10 +105,15 @@ def test_user_and_admin_preference_side_by_side(lab, pool, bob, enrolled):
     assert form.admin.status.kind == "ok", form.admin.status.text
     assert "admin-set-user-mfa-preference" in form.admin.cli.value and "--username Bob" in form.admin.cli.value
     assert "PreferredMfaSetting None" in form.mfa_status.value
+    # both columns now show the user's settings (the user column would otherwise send the old preference again)
+    assert (form.user.enabled.value, form.user.preferred.value) == (True, False)
+    assert (form.admin.enabled.value, form.admin.preferred.value) == (True, False)
+    form.user.preferred.value = True
     form.user.button.click()
     assert form.user.status.kind == "ok", form.user.status.text
     assert "--access-token" in form.user.cli.value and tokens.access_token not in form.user.cli.value
     assert "PreferredMfaSetting SOFTWARE_TOKEN_MFA" in form.mfa_status.value
+    assert form.admin.preferred.value is True
 
 
 def test_flow_not_enabled_on_the_client_is_explained(lab, unique):
