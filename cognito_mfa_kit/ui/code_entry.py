@@ -49,7 +49,7 @@ class CodeEntry(widgets.VBox):
         own_status = status is None
         self.status = status or StatusLine()
         self.action = Action(
-            self.button, self.status, self._submit, inputs=lambda: self.text.value, on_done=lambda _ok: self._typed()
+            self.button, self.status, self._submit, inputs=lambda: self.text.value, on_done=self._answered
         )
         self.text.observe(self._typed, names="value")
         self.text.on_msg(self._text_msg)
@@ -75,6 +75,12 @@ class CodeEntry(widgets.VBox):
             return
         self.hint.value = "<span style='color:#1b7f3b'>6 digits, ready — press Enter or the button</span>"
         self.button.disabled = False
+
+    def _answered(self, ok: bool) -> None:
+        """After a call: the field as typed; a refused code keeps no "ready" beside the status saying why."""
+        self._typed()
+        if not ok and self.code:
+            self.hint.value = ""
 
     def _text_msg(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
         if isinstance(content, dict) and content.get("event") == "submit":

@@ -44,6 +44,7 @@ def test_wrong_code_at_sign_in_is_explained_and_the_same_session_can_retry(lab, 
     responder.code_entry.button.click()
     assert responder.status.kind == "error"
     assert responder.status.explanation.code == "CodeMismatchException"
+    assert "ready" not in responder.code_entry.hint.value  # not "ready" beside the refusal
     assert "What to do" in responder.status.value
     assert responder.tokens is None and responder.challenge is not None
     responder.code_entry.text.value = phone.code()
