@@ -131,6 +131,7 @@ class Lab:
         self._clocks_lock = threading.Lock()
         #: the pools whose clocks this lab moved ahead and has not put back yet (see :meth:`put_clocks_back`)
         self.moved_pools: set[str] = set()
+        self._put_back: dict[str, float] = {}  # seconds each pool's clock was put back by this lab, in all
         self._signer = signer  # a sandbox shared by a class checks who calls its control endpoints too
 
     @property
@@ -212,12 +213,21 @@ class Lab:
         body: dict[str, Any] = {"reset": True}
         if pool_id is not None:
             body["pool"] = pool_id
-        moved = self._moved(self._control("clock", body), pool_id)
+        answer = self._control("clock", body)
+        moved = self._moved(answer, pool_id)
+        if pool_id is not None:
+            self._put_back[pool_id] = self._put_back.get(pool_id, 0.0) + float(answer.get("moved_back") or 0.0)
         if pool_id is None:
             self.moved_pools.clear()
         else:
             self.moved_pools.discard(pool_id)
         return moved
+
+    def time_put_back(self, pool: PoolRef | None) -> float:
+        """Seconds this lab has put ``pool``'s clock back so far (:meth:`back_to_real_time`). The sandbox moves what
+        it stored back with the clock (a session's expiry, say); a time the kit noted on that clock (a challenge's
+        ``issued_at``) moves back as much: see :meth:`~cognito_mfa_kit.flows.Challenge.seconds_left`."""
+        return self._put_back.get(pool_id_of(pool), 0.0) if pool is not None else 0.0
 
     def put_clocks_back(self) -> list[str]:
         """Put every pool whose clock this lab moved back on real time (a lesson's last cell); returns their ids."""

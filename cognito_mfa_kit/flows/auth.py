@@ -50,6 +50,9 @@ class Challenge(MaskedRepr):
     api: Api = "admin"
     device: RememberedDevice | None = None  # the device signing in, if any (sent as DEVICE_KEY)
     pool_id: str | None = None  # the pool it came from (its clock times the session)
+    #: how far the lab had put that pool's clock back when it arrived (Lab.time_put_back): a later put-back moves
+    #: the session's expiry back with the clock, as the sandbox does
+    put_back_mark: float = 0.0
     #: SELECT_CHALLENGE (choice-based sign-in): the first factors the user may choose (AvailableChallenges)
     available: tuple[str, ...] = ()
 
@@ -61,7 +64,8 @@ class Challenge(MaskedRepr):
     def seconds_left(self, lab: Lab, session_minutes: int | TeachingPool = 3) -> float:
         """Seconds until the session expires, by its pool's clock (negative once expired)."""
         clock = lab.clock_for(self.pool_id) if self.pool_id else lab.clock
-        return self.expires_at(session_minutes) - clock.now()
+        moved_back = lab.time_put_back(self.pool_id) - self.put_back_mark if self.pool_id else 0.0
+        return self.expires_at(session_minutes) - moved_back - clock.now()
 
 
 SignInResult = Tokens | Challenge
@@ -138,5 +142,6 @@ def to_result(
         api=api,
         device=device,
         pool_id=pool_id_of(pool) if pool is not None else None,
+        put_back_mark=lab.time_put_back(pool) if pool is not None else 0.0,
         available=tuple(response.get("AvailableChallenges") or ()),
     )

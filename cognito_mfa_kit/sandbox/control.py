@@ -99,6 +99,7 @@ class Control:
             refused = _pool_refusal(principal, pool, "the clock", move=moving)
             if refused is not None:
                 return refused
+        moved_back: float | None = None
         if moving:
             if principal is not None and pool is None and not principal.is_trainer:
                 return _denied(principal, 'move the sandbox\'s own clock (the trainer\'s): move your pool\'s with '
@@ -109,7 +110,7 @@ class Control:
             try:
                 with LOCK:
                     if body.get("reset") is True:
-                        back_to_real_time(pool)
+                        moved_back = back_to_real_time(pool)
                     elif "advance" in body:
                         CLOCK.advance(float(body["advance"]), pool)  # a number: checked above
                     else:
@@ -118,6 +119,8 @@ class Control:
             except (ValueError, TypeError) as exc:
                 return _error("InvalidParameterException", f"{exc}. {usage}")
         answer: dict[str, Any] = dict(CLOCK.as_dict(pool))
+        if moved_back is not None and pool is not None:
+            answer["moved_back"] = moved_back  # how far the reset moved that pool's times back (s)
         if pool is None:  # which pools run ahead (the caller's own, for a trainee): for `doctor` and the class
             answer["pools_ahead"] = {p: o for p, o in CLOCK.ahead().items() if p is not None and (
                 principal is None or access.may_read_pool(principal, p))}

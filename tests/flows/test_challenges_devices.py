@@ -175,3 +175,23 @@ def test_device_not_remembered_still_asks_for_mfa(lab, run_id, enrol):
     flows.remember_device(lab, tokens, device)
     lab.advance_clock(30)
     assert isinstance(flows.sign_in(lab, pool, "Bob", bob.password, device=device), flows.Tokens)
+
+
+def test_a_challenge_s_countdown_moves_back_with_its_pool_s_clock(lab, run_id, enrol):
+    """A sign-in made while the pool's clock ran ahead, then the clock put back: the sandbox moved the session's
+    expiry back with it, and the challenge's countdown says the same (it had read 3 minutes + the time put back)."""
+    pool = flows.create_teaching_pool(lab, "countdown", run_id=run_id)
+    bob = flows.create_user(lab, pool, "Bob")
+    phone = enrol(pool, bob)
+    lab.advance_clock(90, pool)
+    challenge = flows.sign_in(lab, pool, "Bob", bob.password)
+    lab.back_to_real_time(pool)
+    assert lab.time_put_back(pool) >= 90
+    left = challenge.seconds_left(lab, pool)
+    assert pool.session_minutes * 60 - 10 < left <= pool.session_minutes * 60
+    lab.advance_clock(left + 1, pool)  # just past the countdown: the sandbox refuses the session as well
+    assert challenge.seconds_left(lab, pool) < 0
+    with pytest.raises(ClientError) as exc:
+        flows.respond(lab, pool, challenge, code=phone.code())
+    assert _code(exc) == "NotAuthorizedException" and "expired" in str(exc.value)
+    lab.back_to_real_time(pool)
