@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from report import replace_section
+from report import publish
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -283,9 +283,7 @@ def main() -> None:
         RAW.parent.mkdir(exist_ok=True)
         RAW.write_text(json.dumps(result, indent=1))
     text = report(result)
-    print(text)
-    if args.write:
-        replace_section(Path(args.write), text, SECTION)
+    publish(text, args.write, SECTION)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,10 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import boto3
 import pyotp
-from report import replace_section
+from report import publish
 
 from cognito_mfa_kit import connect
 from cognito_mfa_kit.sandbox import Sandbox
@@ -130,9 +129,7 @@ def main() -> None:
             "",
         ]
     )
-    print(section)
-    if args.write:
-        replace_section(Path(args.write), section, "## Kit overhead")
+    publish(section, args.write, "## Kit overhead")
 
 
 def _cores() -> int:

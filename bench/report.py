@@ -18,3 +18,10 @@ def replace_section(path: Path, text: str, heading: str | None = None) -> None:
         doc = doc[:start] + text.rstrip("\n") + ("\n" if end == -1 else "\n" + doc[end:])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(doc if doc.endswith("\n") else doc + "\n", encoding="utf-8")
+
+
+def publish(section: str, write: str | None, heading: str | None = None) -> None:
+    """Print a benchmark's section; with ``write`` (a Markdown file), also put it in place there."""
+    print(section)
+    if write:
+        replace_section(Path(write), section, heading)

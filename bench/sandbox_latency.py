@@ -42,7 +42,7 @@ from typing import Any
 import boto3
 import psutil
 from botocore.config import Config
-from report import replace_section
+from report import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -400,9 +400,7 @@ def main(argv: list[str] | None = None) -> int:
             t.stop()
     command = "python bench/sandbox_latency.py " + " ".join(argv if argv is not None else sys.argv[1:])
     section = report(targets, args.iterations, args.warmup, command.strip())
-    print(section)
-    if args.write:
-        replace_section(Path(args.write), section, "## Sandbox latency")
+    publish(section, args.write, "## Sandbox latency")
     return 0
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import boto3
 from botocore.config import Config
-from report import replace_section
+from report import publish
 
 PASSWORD = "Correct-Horse-9!"
 REGION = "us-east-1"
@@ -156,9 +156,7 @@ def main() -> int:
     args = parser.parse_args()
     results = run(args.sign_ins, args.users, args.window)
     text = report(results, args.sign_ins, args.users, args.window)
-    print(text)
-    if args.write:
-        replace_section(Path(args.write), text)
+    publish(text, args.write)
     return 0
 
 
