@@ -23,7 +23,7 @@ FOLD_LINES = 8
 # (an untrusted notebook), the line simply stays.
 _FOLD_STYLE = "<style>details.cmk-fold[open] > summary .cmk-fold-toggle {display: none}</style>"
 #: The style of the kit's <pre> blocks (wrapped, slightly smaller than the text around them).
-PRE_STYLE = "margin:2px 0;white-space:pre-wrap;font-size:0.85em"
+PRE_STYLE = "margin:2px 0;white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere;font-size:0.85em"
 
 
 def folded_pre(text: str, *, lines: int = FOLD_LINES, css_class: str = "cmk-response", style: str = PRE_STYLE) -> str:

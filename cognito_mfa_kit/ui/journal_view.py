@@ -12,7 +12,7 @@ import ipywidgets as widgets
 
 from ..errors import explain
 from ..journal import Call, Journal
-from ..rendering import folded_pre
+from ..rendering import PRE_STYLE, folded_pre
 from .feedback import explanation_html
 from .restart import add_restart_note
 
@@ -46,7 +46,7 @@ def call_html(call: Call, index: int, *, reveal: bool = False) -> str:
     cli = call.as_cli(redact=not reveal)
     parts.append(
         f"<div><small>{e(getattr(call, 'twin_name', 'AWS CLI'))} (click to select, then copy)</small>"
-        f"<pre class='cmk-cli' style='user-select:all;background:#f4f4f4;padding:4px;white-space:pre-wrap'>"
+        f"<pre class='cmk-cli' style='{PRE_STYLE};user-select:all;background:#f4f4f4;padding:4px'>"
         f"{e(cli)}</pre></div></div><hr style='margin:4px 0'>"
     )
     return "".join(parts)

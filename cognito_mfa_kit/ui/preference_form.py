@@ -8,6 +8,7 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
+from ..rendering import PRE_STYLE
 from .feedback import Action, StatusLine
 from .restart import add_restart_note
 
@@ -67,7 +68,7 @@ class PreferenceForm(widgets.VBox):
     def _after(self, column: _Column, before: int) -> None:
         from ..flows.users import mfa_status
 
-        column.cli.value = (f"<pre style='user-select:all;white-space:pre-wrap;font-size:0.85em'>"
+        column.cli.value = (f"<pre style='{PRE_STYLE};user-select:all'>"
                             f"{html.escape(self._last_cli(before))}</pre>")
         self.done = True
         try:

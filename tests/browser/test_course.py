@@ -229,6 +229,9 @@ def test_course_03_preference_form_and_task(jupyter) -> None:
     expect(form.locator(".cmk-admin-preference .cmk-status")).to_have_class(re.compile(r"cmk-status-ok"))
     expect(form.locator(".cmk-mfa-status")).to_contain_text("SOFTWARE_TOKEN_MFA")
     expect(form.locator(".cmk-user-preference-preferred input")).not_to_be_checked()  # both columns show it now
+    cli = form.locator(".cmk-admin-preference .cmk-cli pre")  # a long CLI line wraps between words, not inside
+    assert cli.evaluate("p => [getComputedStyle(p).wordBreak, getComputedStyle(p).overflowWrap]") == ["normal",
+                                                                                                     "anywhere"]
     check_task(page, "Make Alice's TOTP enabled but NOT preferred")
     answer_quiz(page, "03-admin")
     answer_quiz(page, "03-before-verify")
