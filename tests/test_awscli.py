@@ -240,15 +240,21 @@ def run_cli(line: str) -> subprocess.CompletedProcess[str]:
                           timeout=120)
 
 
-@pytest.mark.awscli
-def test_cli_twin_runs_against_a_local_endpoint(local_endpoint: str) -> None:
+def _journaled_client(endpoint: str) -> tuple[Any, Journal]:
+    """A cognito-idp client on ``endpoint`` whose calls a Journal records (skips the test without the AWS CLI)."""
     if not AWS.exists():
         pytest.skip("AWS CLI not installed in the venv")
     client = boto3.Session(botocore_session=botocore_session()).client(
-        "cognito-idp", endpoint_url=local_endpoint, region_name="eu-west-1",
+        "cognito-idp", endpoint_url=endpoint, region_name="eu-west-1",
         aws_access_key_id="x", aws_secret_access_key="x")
     journal = Journal()
     journal.attach(client)
+    return client, journal
+
+
+@pytest.mark.awscli
+def test_cli_twin_runs_against_a_local_endpoint(local_endpoint: str) -> None:
+    client, journal = _journaled_client(local_endpoint)
 
     def twin() -> subprocess.CompletedProcess[str]:
         line = journal[-1].as_cli(redact=False)
@@ -310,13 +316,7 @@ def test_a_twin_of_an_operation_newer_than_the_cli_runs_in_a_labs_environment(lo
     with the AWS_DATA_PATH a lab gives its kernels and terminals (labserver.kernel_env), and not without it."""
     from cognito_mfa_kit.labserver import kernel_env
 
-    if not AWS.exists():
-        pytest.skip("AWS CLI not installed in the venv")
-    client = boto3.Session(botocore_session=botocore_session()).client(
-        "cognito-idp", endpoint_url=local_endpoint, region_name="eu-west-1",
-        aws_access_key_id="x", aws_secret_access_key="x")
-    journal = Journal()
-    journal.attach(client)
+    client, journal = _journaled_client(local_endpoint)
     pool = client.create_user_pool(PoolName="newer-than-the-cli")["UserPool"]["Id"]
     client.admin_create_user(UserPoolId=pool, Username="dana", MessageAction="SUPPRESS")
     client.admin_delete_software_token(UserPoolId=pool, Username="dana")
