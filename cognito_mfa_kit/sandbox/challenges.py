@@ -56,7 +56,8 @@ def user_factors(f: MfaFacts) -> list[str]:
     if f.sms_enabled and f.pool_sms and f.has_phone:
         factors.append(SMS)
     # A verified token counts once the user enabled it; with MFA required it is used as soon as it is verified.
-    # Disabling TOTP on the pool later does not stop users who verified a token (reference §2).
+    # Disabling TOTP on the pool later does not stop users who verified a token (reference §2). [UNVERIFIED] that
+    # such a token is also offered in SELECT_MFA_TYPE beside SMS (the docs say only that it "can continue" to be used).
     if f.totp_verified and (f.totp_enabled or f.pool_mfa == "ON"):
         factors.append(TOTP)
     if f.email_enabled and f.pool_email and f.has_email:
