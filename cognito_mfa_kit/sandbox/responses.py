@@ -9,12 +9,14 @@ import functools
 import json
 from typing import Any
 
+from moto import settings as moto_settings
 from moto.cognitoidp.exceptions import InvalidParameterException
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.exceptions import JsonRESTError
-from moto.core.responses import TYPE_RESPONSE
+from moto.core.responses import TYPE_RESPONSE, ActionResult
+from moto.core.utils import get_service_model
 
-from . import protocol
+from . import plainjson, protocol
 from .backend import CHECKED_TOKEN, SandboxBackend, token_backend
 from .domains import DomainResponses
 
@@ -44,6 +46,21 @@ class SandboxResponse(DomainResponses, CognitoIdpResponse):  # type: ignore[misc
             finally:
                 CHECKED_TOKEN.reset(marker)
         return super().call_action()
+
+    def serialized(self, action_result: ActionResult) -> TYPE_RESPONSE:
+        """An answer that is plain data is written without moto's serializer walk (the same JSON: see
+        :mod:`.plainjson`); anything else, errors included, by moto's serializer."""
+        result = action_result.result
+        if type(result) is dict and not moto_settings.PRETTIFY_RESPONSES:
+            service_model = get_service_model(self.boto3_service_name)
+            operation = service_model.operation_model(self._get_action())
+            output = operation.output_shape
+            body = plainjson.plain(result, output) if output is not None else plainjson.NOT_PLAIN
+            if body is not plainjson.NOT_PLAIN:
+                kind = f"application/x-amz-json-{service_model.metadata.get('jsonVersion', '1.0')}"
+                headers = {"Content-Type": kind, **self.response_headers}
+                return operation.http.get("responseCode", 200), headers, json.dumps(body)
+        return super().serialized(action_result)
 
     def _get_param(self, param_name: str, if_none: Any = None) -> Any:
         """moto parses the JSON body again for every parameter it reads; the sandbox parses it once (the protocol

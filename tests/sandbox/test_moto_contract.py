@@ -76,6 +76,8 @@ OVERRIDDEN: dict[str, list[str]] = {
     f"{RESPONSES}:CognitoIdpResponse.update_user_pool_domain": ["self"],
     f"{RESPONSES}:CognitoIdpResponse.describe_user_pool_domain": ["self"],
     f"{RESPONSES}:CognitoIdpResponse.get_user_pool_mfa_config": ["self"],
+    # the plain-answer fast path (sandbox/plainjson.py)
+    f"{RESPONSES}:CognitoIdpResponse.serialized": ["self", "action_result"],
     f"{RESPONSES}:CognitoIdpResponse.set_user_mfa_preference": ["self"],
     f"{RESPONSES}:CognitoIdpResponse.set_user_pool_mfa_config": ["self"],
 }
@@ -96,6 +98,8 @@ CALLED: dict[str, list[str]] = {
     f"{RESPONSES}:CognitoIdpResponse._get_action": ["self"],
     "moto.cognitoidp.utils:check_secret_hash": ["app_client_secret", "app_client_id", "username", "secret_hash"],
     "moto.core.utils:camelcase_to_underscores": ["argument"],
+    "moto.core.utils:get_service_model": ["service_name"],
+    "moto.core.responses:ActionResult.__init__": ["self", "result"],
     # moto.core.responses imports these and calls them with one positional argument; the sandbox replaces them
     # there (app.py, PATCHED_GLOBALS below), so their originals are read where moto defines them
     "moto.core.utils:method_names_from_class": ["clazz"],
