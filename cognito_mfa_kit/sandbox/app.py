@@ -50,6 +50,12 @@ class _WsgiRequest(MotoRequest):
 
     from_wsgi_server = True
 
+    @property
+    def want_form_data_parsed(self) -> bool:
+        """An API call's JSON body is no form: werkzeug's form parser would find nothing in it (~40 µs a call)."""
+        content_type = self.environ.get("CONTENT_TYPE") or ""
+        return bool(content_type) and not content_type.startswith("application/x-amz-json")
+
 
 @functools.cache
 def _sandbox_method_names(cls: type) -> frozenset[str]:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from typing import Any
 
 from moto import settings as moto_settings
 from moto.cognitoidp.exceptions import InvalidParameterException
 from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import TYPE_RESPONSE, ActionResult
 from moto.core.utils import get_service_model
@@ -61,6 +63,16 @@ class SandboxResponse(DomainResponses, CognitoIdpResponse):  # type: ignore[misc
                 headers = {"Content-Type": kind, **self.response_headers}
                 return operation.http.get("responseCode", 200), headers, json.dumps(body)
         return super().serialized(action_result)
+
+    def get_current_account(self) -> str:
+        """moto's order (MOTO_ACCOUNT_ID, then the x-moto-account-id header, then the account of the caller's IAM
+        access key), but the sandbox serves no IAM: no key is ever one of IAM's, so moto's search of every IAM
+        account and partition for it (~35 µs a call) would always end at the default account."""
+        if "MOTO_ACCOUNT_ID" in os.environ:
+            return os.environ["MOTO_ACCOUNT_ID"]
+        if "x-moto-account-id" in self.headers:
+            return str(self.headers["x-moto-account-id"])
+        return DEFAULT_ACCOUNT_ID
 
     def _get_param(self, param_name: str, if_none: Any = None) -> Any:
         """moto parses the JSON body again for every parameter it reads; the sandbox parses it once (the protocol

@@ -76,8 +76,9 @@ OVERRIDDEN: dict[str, list[str]] = {
     f"{RESPONSES}:CognitoIdpResponse.update_user_pool_domain": ["self"],
     f"{RESPONSES}:CognitoIdpResponse.describe_user_pool_domain": ["self"],
     f"{RESPONSES}:CognitoIdpResponse.get_user_pool_mfa_config": ["self"],
-    # the plain-answer fast path (sandbox/plainjson.py)
+    # the plain-answer fast path (sandbox/plainjson.py) and the account without an IAM search (responses.py)
     f"{RESPONSES}:CognitoIdpResponse.serialized": ["self", "action_result"],
+    f"{RESPONSES}:CognitoIdpResponse.get_current_account": ["self"],
     f"{RESPONSES}:CognitoIdpResponse.set_user_mfa_preference": ["self"],
     f"{RESPONSES}:CognitoIdpResponse.set_user_pool_mfa_config": ["self"],
 }
@@ -110,7 +111,7 @@ CALLED: dict[str, list[str]] = {
 }
 
 #: moto's properties the sandbox overrides.
-PROPERTIES = [f"{RESPONSES}:CognitoIdpResponse.backend"]
+PROPERTIES = [f"{RESPONSES}:CognitoIdpResponse.backend", "moto.core.request:Request.want_form_data_parsed"]
 
 
 @pytest.mark.parametrize("target", PROPERTIES)

@@ -64,3 +64,26 @@ def test_client_asking_to_close_gets_connection_close() -> None:
         conn.close()
     finally:
         box.stop()
+
+
+def test_a_call_is_in_the_account_moto_would_pick(cognito, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SandboxResponse.get_current_account skips moto's IAM search for the caller's key (the sandbox serves no IAM):
+    it must pick the account moto's own method picks, with and without the x-moto-account-id header."""
+    from moto.core.responses import BaseResponse
+
+    from cognito_mfa_kit.sandbox.responses import SandboxResponse
+
+    picked: list[tuple[str, str]] = []
+    ours = SandboxResponse.get_current_account
+
+    def both(self: SandboxResponse) -> str:
+        picked.append((ours(self), BaseResponse.get_current_account(self)))
+        return picked[-1][0]
+
+    monkeypatch.setattr(SandboxResponse, "get_current_account", both)
+    cognito.list_user_pools(MaxResults=5)
+    cognito.meta.events.register("before-sign.cognito-idp.*",
+                                 lambda request, **_: request.headers.__setitem__("x-moto-account-id", "210987654321"))
+    cognito.list_user_pools(MaxResults=5)
+    assert picked and all(a == b for a, b in picked), picked
+    assert {a for a, _ in picked} == {"123456789012", "210987654321"}
