@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import sandbox_latency as latency
@@ -86,6 +87,10 @@ def _tree_of(rev: str, into: Path) -> Path:
     return into
 
 
+def _change(now: float, before: float) -> str:
+    return f"{now - before:+.0f} µs ({(now / before - 1) * 100:+.0f} %)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--baseline", required=True, metavar="REV", help="the git revision to compare with")
@@ -111,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
                 for call in latency.CALLS:
                     for target in rounds[i % 2]:
                         if not target.skipped:
+                            begin = time.perf_counter()
                             target.calls[call]()
+                            target.samples[call].append(time.perf_counter() - begin)
         finally:
             for target in targets:
                 if target.proc is not None:
@@ -122,18 +129,22 @@ def main(argv: list[str] | None = None) -> int:
             for other in others:
                 other.stop()
         measured = {label: json.loads(path.read_text()) for label, path in results.items()}
+        at_client = {target.name: target.samples for target in targets}
     labels = list(measured)
-    lines = ["| call | " + " | ".join(labels) + " | change |", "|---|" + "---|" * (len(labels) + 1)]
+    lines = ["| call | " + " | ".join(labels) + " | change | at the client: this tree | before | change |",
+             "|---|" + "---|" * (len(labels) + 4)]
     for call in latency.CALLS:
         now, before = (statistics.median(measured[label][call]) * 1e6 for label in labels)
-        change = f"{now - before:+.0f} µs ({(now / before - 1) * 100:+.0f} %)"
-        lines.append(f"| {call} | {now:.0f} | {before:.0f} | {change} |")
+        client_now, client_before = (statistics.median(at_client[label][call]) * 1e6 for label in labels)
+        lines.append(f"| {call} | {now:.0f} | {before:.0f} | {_change(now, before)} | {client_now:.0f} | "
+                     f"{client_before:.0f} | {_change(client_now, client_before)} |")
     command = "python bench/server_time.py " + " ".join(argv if argv is not None else sys.argv[1:])
     section = f"""## Sandbox latency, server side
 
 The sandbox's own time per call in µs, **median** from a request's first byte read to its answer written
 (`bench/server_time.py`: a timing shim in each sandbox process; {args.iterations} iterations per call, the two
-sandboxes alternating call by call{", cognito-local called between them" if args.with_cognito_local else ""}).
+sandboxes alternating call by call{", cognito-local called between them" if args.with_cognito_local else ""}), and
+the same calls timed at the client (boto3 included).
 
 {chr(10).join(lines)}
 
